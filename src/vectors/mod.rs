@@ -1,0 +1,255 @@
+//! Recorded kernel vectors: the cases the live kernel judged, and their replay against the model.
+//!
+//! The `bpf-oracle` crate runs generated cases through the model and through the live kernel. It records
+//! the kernel's outcomes as JSON Lines under `vectors/<area>.jsonl`: a [`Header`] line naming the area, the
+//! kernel release and the [`KernelProfile`] it ran on, then one [`Record`] per case. Replaying a file runs
+//! every case through the model (with that profile) and compares. `cargo test` replays every committed file,
+//! so a machine that cannot load BPF still checks the model against real kernel answers.
+//!
+//! Each area defines one case type implementing [`Case`]; [`replay_area`] dispatches on the area name.
+
+use crate::KernelProfile;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
+use std::path::Path;
+
+pub mod dynptr;
+
+/// The areas the conformance run knows, in report order.
+pub const AREAS: [&str; 5] = ["dynptr", "ringbuf", "cpumask", "sockopt", "availability"];
+
+/// One kind of generated case and what the model answers for it.
+pub trait Case: Serialize + DeserializeOwned + Debug + Clone {
+    /// What the kernel (or the model) produced: return values, resulting bytes, state.
+    type Outcome: Serialize + DeserializeOwned + Debug + Clone + PartialEq;
+
+    /// The area this case belongs to (`"dynptr"`).
+    const AREA: &'static str;
+
+    /// Runs the case on the model, configured as `profile`.
+    fn run_model(&self, profile: &KernelProfile) -> Self::Outcome;
+
+    /// A short label for the report table (`"read/local"`): the operation and the object type.
+    fn label(&self) -> String;
+}
+
+/// The first line of a vector file.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Header {
+    /// The area name.
+    pub area: String,
+    /// `uname -r` of the kernel that produced the outcomes.
+    pub kernel_release: String,
+    /// The profile of that kernel; replay runs the model with it.
+    pub profile: KernelProfile,
+}
+
+/// One recorded case with the kernel's outcome.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Record<C, O> {
+    /// The inputs.
+    pub case: C,
+    /// What the live kernel did.
+    pub kernel: O,
+}
+
+/// A case on which the model and the recorded kernel outcome differ.
+#[derive(Debug, Clone)]
+pub struct Mismatch {
+    /// 1-based line number in the file.
+    pub line: usize,
+    /// The case, as JSON.
+    pub case: String,
+    /// The kernel's outcome, as JSON.
+    pub kernel: String,
+    /// The model's outcome, as JSON.
+    pub model: String,
+}
+
+/// The result of replaying one file.
+#[derive(Debug, Clone, Default)]
+pub struct Replay {
+    /// Records replayed.
+    pub cases: usize,
+    /// The records the model answered differently.
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// Why a file could not be replayed: it names the file and the line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayError {
+    /// The file.
+    pub file: String,
+    /// 1-based line number (0 when the file itself could not be read).
+    pub line: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl std::fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+/// Replays vector text (the contents of `file`) for case type `C`.
+pub fn replay_text<C: Case>(file: &str, text: &str) -> Result<Replay, ReplayError> {
+    let err = |line: usize, reason: String| ReplayError { file: file.to_string(), line, reason };
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let (hl, header_line) = lines.next().ok_or_else(|| err(1, "empty file: no header line".into()))?;
+    let header: Header = serde_json::from_str(header_line).map_err(|e| err(hl + 1, format!("bad header: {e}")))?;
+    if header.area != C::AREA {
+        return Err(err(hl + 1, format!("header names area {:?}, expected {:?}", header.area, C::AREA)));
+    }
+    let mut replay = Replay::default();
+    for (i, line) in lines {
+        let rec: Record<C, C::Outcome> =
+            serde_json::from_str(line).map_err(|e| err(i + 1, format!("bad record: {e}")))?;
+        let model = rec.case.run_model(&header.profile);
+        replay.cases += 1;
+        if model != rec.kernel {
+            replay.mismatches.push(Mismatch {
+                line: i + 1,
+                case: to_json(&rec.case),
+                kernel: to_json(&rec.kernel),
+                model: to_json(&model),
+            });
+        }
+    }
+    Ok(replay)
+}
+
+/// Replays the vector file at `path` for `area`.
+pub fn replay_area(area: &str, path: &Path) -> Result<Replay, ReplayError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ReplayError { file: file.clone(), line: 0, reason: e.to_string() })?;
+    match area {
+        "dynptr" => replay_text::<dynptr::DynptrCase>(&file, &text),
+        _ => Err(ReplayError { file, line: 0, reason: format!("no case type for area {area:?}") }),
+    }
+}
+
+/// Serializes a value as one JSON line.
+pub fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|e| format!("<unserializable: {e}>"))
+}
+
+/// Bytes in an outcome: kept whole while comparing live, and written to a vector file in full when short
+/// or as a length and an FNV-1a 64-bit digest when long, so that the committed files stay small.
+/// Two images are equal when their bytes are, or, if either is a digest, when length and digest are.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ByteImage {
+    /// The bytes, as lowercase hex.
+    Full(#[serde(with = "hex")] Vec<u8>),
+    /// The length and digest of longer bytes.
+    Digest {
+        /// Number of bytes.
+        len: usize,
+        /// FNV-1a 64 of the bytes.
+        fnv64: u64,
+    },
+}
+
+impl ByteImage {
+    /// Bytes at most this long are recorded whole.
+    pub const FULL_LIMIT: usize = 64;
+
+    /// The image of `bytes`, whole.
+    pub fn new(bytes: &[u8]) -> ByteImage {
+        ByteImage::Full(bytes.to_vec())
+    }
+
+    /// The form written to a vector file: whole up to [`Self::FULL_LIMIT`] bytes, a digest beyond.
+    pub fn for_record(&self) -> ByteImage {
+        match self {
+            ByteImage::Full(b) if b.len() > Self::FULL_LIMIT => ByteImage::Digest { len: b.len(), fnv64: fnv64(b) },
+            other => other.clone(),
+        }
+    }
+
+    fn len_digest(&self) -> (usize, u64) {
+        match self {
+            ByteImage::Full(b) => (b.len(), fnv64(b)),
+            ByteImage::Digest { len, fnv64 } => (*len, *fnv64),
+        }
+    }
+}
+
+impl PartialEq for ByteImage {
+    fn eq(&self, other: &ByteImage) -> bool {
+        match (self, other) {
+            (ByteImage::Full(a), ByteImage::Full(b)) => a == b,
+            _ => self.len_digest() == other.len_digest(),
+        }
+    }
+}
+
+/// FNV-1a, 64 bits.
+pub fn fnv64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+mod hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.len() % 2 != 0 {
+            return Err(serde::de::Error::custom("odd number of hex digits"));
+        }
+        (0..text.len())
+            .step_by(2)
+            .map(|i| {
+                text.get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| serde::de::Error::custom(format!("bad hex at {i}")))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_images_compare_by_digest_when_recorded() {
+        let long = vec![7u8; 100];
+        let full = ByteImage::new(&long);
+        let rec = full.for_record();
+        assert!(matches!(rec, ByteImage::Digest { len: 100, .. }));
+        assert_eq!(full, rec);
+        let mut other = long.clone();
+        other[50] = 8;
+        assert_ne!(ByteImage::new(&other), rec);
+        let short = ByteImage::new(b"abc");
+        assert_eq!(serde_json::to_string(&short.for_record()).unwrap(), "\"616263\"");
+        let back: ByteImage = serde_json::from_str("\"616263\"").unwrap();
+        assert_eq!(back, short);
+    }
+
+    #[test]
+    fn malformed_files_name_file_and_line() {
+        let e = replay_text::<dynptr::DynptrCase>("x.jsonl", "").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("x.jsonl", 1));
+        let header = to_json(&Header {
+            area: "dynptr".into(),
+            kernel_release: "6.18".into(),
+            profile: KernelProfile::x86_64_v6_18(),
+        });
+        let e = replay_text::<dynptr::DynptrCase>("x.jsonl", &format!("{header}\n{{\"case\": 1}}\n")).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.to_string().starts_with("x.jsonl:2: bad record"), "{e}");
+        let wrong = header.replace("\"dynptr\"", "\"cpumask\"");
+        assert_eq!(replay_text::<dynptr::DynptrCase>("x.jsonl", &wrong).unwrap_err().line, 1);
+    }
+}
