@@ -27,8 +27,8 @@
 pub mod cpumask;
 pub mod dynptr;
 pub mod errno;
-pub mod prog;
 pub mod profile;
+pub mod prog;
 pub mod ringbuf;
 pub mod sockopt;
 #[cfg(feature = "vectors")]

@@ -258,8 +258,7 @@ mod detect {
                     Some(hz) => p.hz = hz,
                     None => miss("hz", "CONFIG_HZ not in /proc/config.gz".into()),
                 }
-                p.efficient_unaligned_access =
-                    get("CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS").as_deref() == Some("y");
+                p.efficient_unaligned_access = get("CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS").as_deref() == Some("y");
             }
             Err(why) => {
                 for what in ["nr_cpus", "hz", "efficient_unaligned_access"] {
@@ -420,8 +419,10 @@ mod detect {
         }
     }
 
-    const LBASE: [u16; 29] =
-        [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+    const LBASE: [u16; 29] = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+        258,
+    ];
     const LEXT: [u8; 29] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
     const DBASE: [u16; 30] = [
         1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,

@@ -1,1 +1,144 @@
-fn main() {}
+//! `bpf-oracle`: the conformance run of bpf-model against the live kernel.
+//!
+//! ```text
+//! bpf-oracle conformance [--cases N] [--seed S] [--area A]... [--record [DIR]] [--record-limit N]
+//! bpf-oracle probe
+//! bpf-oracle profile
+//! ```
+
+use bpf_model::vectors::AREAS;
+use bpf_model::KernelProfile;
+use bpf_oracle::areas;
+use bpf_oracle::conformance::RunOpts;
+use bpf_oracle::probe::probe;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  bpf-oracle conformance [--cases N] [--seed S] [--area AREA]... [--record [DIR]] [--record-limit N]
+      Runs generated cases of every area (or the named ones) through bpf-model and the live kernel.
+      Areas: dynptr, ringbuf, cpumask, sockopt, availability. --record writes the kernel's outcomes to
+      DIR/<area>.jsonl (default DIR: vectors). Exits non-zero if any area disagrees.
+  bpf-oracle probe      Says whether this machine can load BPF programs, and why not.
+  bpf-oracle profile    Prints the KernelProfile detected from this system.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("conformance") => conformance(&args[1..]),
+        Some("probe") => probe_cmd(),
+        Some("profile") => profile_cmd(),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn probe_cmd() -> Result<ExitCode, String> {
+    let p = probe();
+    println!("kernel {}; clang {}; cgroup2 at {}", p.release, p.clang, p.cgroup2.as_deref().unwrap_or("(none)"));
+    if p.ok() {
+        println!("BPF: ok (a SYSCALL program loaded and ran)");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for m in &p.missing {
+            println!("BPF: missing: {m}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn profile_cmd() -> Result<ExitCode, String> {
+    let d = KernelProfile::detect();
+    println!("{:#?}", d.profile);
+    for (what, why) in &d.missing {
+        println!("could not read {what}: {why}");
+    }
+    Ok(if d.complete() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn parse_num(flag: &str, v: Option<&String>) -> Result<u64, String> {
+    let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
+    v.replace('_', "").parse().map_err(|_| format!("{flag}: not a number: {v}"))
+}
+
+fn conformance(args: &[String]) -> Result<ExitCode, String> {
+    let mut opts = RunOpts { cases: 10_000, progress: true, ..RunOpts::default() };
+    let mut wanted: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--cases" => {
+                opts.cases = parse_num("--cases", args.get(i + 1))?;
+                i += 1;
+            }
+            "--seed" => {
+                opts.seed = parse_num("--seed", args.get(i + 1))?;
+                i += 1;
+            }
+            "--area" => {
+                let a = args.get(i + 1).ok_or("--area needs a value")?;
+                if !AREAS.contains(&a.as_str()) {
+                    return Err(format!("unknown area {a:?}; areas: {}", AREAS.join(", ")));
+                }
+                wanted.push(a.clone());
+                i += 1;
+            }
+            "--record" => {
+                let dir = match args.get(i + 1) {
+                    Some(d) if !d.starts_with("--") => {
+                        i += 1;
+                        d.clone()
+                    }
+                    _ => "vectors".to_string(),
+                };
+                opts.record_dir = Some(PathBuf::from(dir));
+            }
+            "--record-limit" => {
+                opts.record_limit = parse_num("--record-limit", args.get(i + 1))? as usize;
+                i += 1;
+            }
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+        i += 1;
+    }
+    let p = probe();
+    if !p.ok() {
+        eprintln!("bpf-oracle conformance: this machine cannot load BPF programs:");
+        for m in &p.missing {
+            eprintln!("  - {m}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    let detected = KernelProfile::detect();
+    for (what, why) in &detected.missing {
+        eprintln!("note: profile: could not read {what}: {why}");
+    }
+    let profile = detected.profile;
+    println!(
+        "conformance: kernel {} ({}), nr_cpu_ids={} NR_CPUS={} HZ={}, {} cases per area, seed {}",
+        p.release, profile.arch, profile.nr_cpu_ids, profile.nr_cpus, profile.hz, opts.cases, opts.seed
+    );
+    let areas: Vec<&str> = if wanted.is_empty() {
+        AREAS.to_vec()
+    } else {
+        AREAS.iter().copied().filter(|a| wanted.iter().any(|w| w == a)).collect()
+    };
+    let reports: Vec<_> = areas.iter().map(|a| areas::run_area(a, &opts, &profile)).collect();
+    for r in &reports {
+        print!("{}", r.table());
+    }
+    for r in &reports {
+        println!("{}", r.summary_line());
+    }
+    Ok(if reports.iter().all(|r| r.passed()) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

@@ -102,6 +102,10 @@ impl Case for DynptrCase {
         DynptrOutcome { from_mem, ret, mem: ByteImage::new(&mem), dst: ByteImage::new(&dst) }
     }
 
+    fn outcome_for_record(outcome: &DynptrOutcome) -> DynptrOutcome {
+        outcome.for_record()
+    }
+
     fn label(&self) -> String {
         match self.op {
             DynptrOp::Read { .. } => "read/local".into(),
