@@ -36,3 +36,8 @@ pub mod vectors;
 
 pub use errno::Errno;
 pub use profile::{KernelProfile, KernelVersion};
+
+/// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

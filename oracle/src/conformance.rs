@@ -19,6 +19,9 @@ pub trait Area: Sized {
     /// The area's case type (defined in `bpf_model::vectors`).
     type Case: Case;
 
+    /// Cases a conformance run generates when `--cases` is not given.
+    const DEFAULT_CASES: u64 = 10_000;
+
     /// Loads the area's programs and makes whatever kernel objects it needs.
     fn open(profile: &KernelProfile) -> Result<Self, OracleError>;
 
@@ -42,8 +45,8 @@ pub trait Area: Sized {
 /// Options of a run.
 #[derive(Debug, Clone)]
 pub struct RunOpts {
-    /// Cases to generate.
-    pub cases: u64,
+    /// Cases to generate; `None` for each area's [`Area::DEFAULT_CASES`].
+    pub cases: Option<u64>,
     /// Seed of the generator.
     pub seed: u64,
     /// Where to write `<area>.jsonl`, if recording.
@@ -56,7 +59,7 @@ pub struct RunOpts {
 
 impl Default for RunOpts {
     fn default() -> Self {
-        RunOpts { cases: 10_000, seed: 1, record_dir: None, record_limit: 3000, progress: false }
+        RunOpts { cases: None, seed: 1, record_dir: None, record_limit: 3000, progress: false }
     }
 }
 
@@ -176,7 +179,7 @@ fn shrink<A: Area>(area: &mut A, case: A::Case, profile: &KernelProfile) -> (A::
     (best, kernel, to_json(&model))
 }
 
-/// Runs `opts.cases` generated cases of area `A` on the model and the kernel.
+/// Runs `cases` generated cases of area `A` on the model and the kernel.
 pub fn run<A: Area>(opts: &RunOpts, profile: &KernelProfile) -> AreaReport {
     let name = <A::Case as Case>::AREA;
     let mut report = AreaReport::empty(name);
@@ -187,13 +190,14 @@ pub fn run<A: Area>(opts: &RunOpts, profile: &KernelProfile) -> AreaReport {
             return report;
         }
     };
+    let cases = opts.cases.unwrap_or(A::DEFAULT_CASES);
     let mut rng = Rng::new(opts.seed ^ fnv(name));
     let mut records: Vec<String> = Vec::new();
     let mut edge_records = 0usize;
-    let stride = (opts.cases / opts.record_limit.max(1) as u64).max(1);
+    let stride = (cases / opts.record_limit.max(1) as u64).max(1);
     let mut failing: Vec<A::Case> = Vec::new();
     let show = opts.progress && std::io::stderr().is_terminal();
-    for i in 0..opts.cases {
+    for i in 0..cases {
         let case = area.generate(&mut rng);
         let (agree, kernel, _) = judge(&mut area, &case, profile);
         let slot = report.by_label.entry(case.label()).or_default();
@@ -215,11 +219,11 @@ pub fn run<A: Area>(opts: &RunOpts, profile: &KernelProfile) -> AreaReport {
                 records.push(to_json(&Record { case: case.clone(), kernel: A::Case::outcome_for_record(k) }));
             }
         }
-        if opts.progress && (i + 1) % progress_every(opts.cases, show) == 0 {
+        if opts.progress && (i + 1) % progress_every(cases, show) == 0 {
             if show {
-                eprint!("\r[{name}] {}/{} cases, {} disagree", i + 1, opts.cases, report.disagree);
+                eprint!("\r[{name}] {}/{} cases, {} disagree", i + 1, cases, report.disagree);
             } else {
-                eprintln!("[{name}] {}/{} cases, {} disagree", i + 1, opts.cases, report.disagree);
+                eprintln!("[{name}] {}/{} cases, {} disagree", i + 1, cases, report.disagree);
             }
             let _ = std::io::stderr().flush();
         }

@@ -18,5 +18,6 @@ pub mod conformance;
 pub mod kernel;
 pub mod probe;
 pub mod rng;
+pub mod testing;
 
 pub use kernel::OracleError;

@@ -72,13 +72,13 @@ fn parse_num(flag: &str, v: Option<&String>) -> Result<u64, String> {
 }
 
 fn conformance(args: &[String]) -> Result<ExitCode, String> {
-    let mut opts = RunOpts { cases: 10_000, progress: true, ..RunOpts::default() };
+    let mut opts = RunOpts { progress: true, ..RunOpts::default() };
     let mut wanted: Vec<String> = Vec::new();
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
             "--cases" => {
-                opts.cases = parse_num("--cases", args.get(i + 1))?;
+                opts.cases = Some(parse_num("--cases", args.get(i + 1))?);
                 i += 1;
             }
             "--seed" => {
@@ -126,7 +126,13 @@ fn conformance(args: &[String]) -> Result<ExitCode, String> {
     let profile = detected.profile;
     println!(
         "conformance: kernel {} ({}), nr_cpu_ids={} NR_CPUS={} HZ={}, {} cases per area, seed {}",
-        p.release, profile.arch, profile.nr_cpu_ids, profile.nr_cpus, profile.hz, opts.cases, opts.seed
+        p.release,
+        profile.arch,
+        profile.nr_cpu_ids,
+        profile.nr_cpus,
+        profile.hz,
+        opts.cases.map_or("the default number of".to_string(), |n| n.to_string()),
+        opts.seed
     );
     let areas: Vec<&str> = if wanted.is_empty() {
         AREAS.to_vec()

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Every test: formatting, clippy (-D warnings), the model's unit, property and doc tests, the replay of
+# the recorded kernel vectors, the differential tests against the live kernel, and the loom tests.
+# Set BPF_ORACLE_REQUIRE=1 to make a machine that cannot load BPF fail instead of printing SKIPPED.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+echo "== rustfmt"; cargo fmt --all -- --check
+echo "== clippy"; cargo clippy --workspace --all-targets -q -- -D warnings
+echo "== tests (model, vectors, kernel differential)"; cargo test --workspace --release
+echo "== loom"
+RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p bpf-model --release --lib --tests loom_ 2>&1 | tail -n 30
