@@ -106,6 +106,12 @@ impl<'a> Dynptr<'a> {
         Ok(Dynptr::init(data, DynptrType::Local, 0, size))
     }
 
+    /// A RINGBUF dynptr over a reserved sample (`bpf_ringbuf_reserve_dynptr()` success path:
+    /// `bpf_dynptr_init(ptr, sample, BPF_DYNPTR_TYPE_RINGBUF, 0, size)`). The caller has checked `size`.
+    pub fn ringbuf_sample(data: &'a [Cell<u8>], size: u32) -> Dynptr<'a> {
+        Dynptr::init(data, DynptrType::Ringbuf, 0, size)
+    }
+
     /// The raw size word: size in bits 0..23, type in 28..30, read-only in 31.
     pub const fn size_word(&self) -> u32 {
         self.size
