@@ -8,6 +8,7 @@
 //! - `bpf_setsockopt` / `bpf_getsockopt` ([`sockopt`]),
 //!
 //! and which program types may call each of them, since which kernel version ([`prog`]).
+//! The overview table of every modelled helper and kfunc by program type is in [`prog`'s docs](prog).
 //!
 //! The kernel is the specification and the live kernel is the judge: every behaviour modelled here is
 //! checked against a running kernel by the `bpf-oracle` crate of this workspace, and the kernel's answers
@@ -31,6 +32,7 @@ pub mod profile;
 pub mod prog;
 pub mod ringbuf;
 pub mod sockopt;
+mod sync;
 #[cfg(feature = "vectors")]
 pub mod vectors;
 

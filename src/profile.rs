@@ -124,6 +124,7 @@ impl KernelProfile {
                 ("net.core.wmem_default".into(), "212992".into()),
                 ("net.ipv4.tcp_rmem".into(), "4096\t131072\t33554432".into()),
                 ("net.ipv4.tcp_wmem".into(), "4096\t16384\t4194304".into()),
+                ("net.core.txrehash".into(), "1".into()),
             ]),
         }
     }
@@ -287,7 +288,13 @@ mod detect {
             Ok(v) => p.tcp_congestion_control = v,
             Err(e) => miss("net.ipv4.tcp_congestion_control", e),
         }
-        for name in ["net.core.rmem_default", "net.core.wmem_default", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"] {
+        for name in [
+            "net.core.rmem_default",
+            "net.core.wmem_default",
+            "net.ipv4.tcp_rmem",
+            "net.ipv4.tcp_wmem",
+            "net.core.txrehash",
+        ] {
             match sysctl(name) {
                 Ok(v) => {
                     p.sysctls.insert(name.to_string(), v);

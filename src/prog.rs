@@ -1,1 +1,1717 @@
-//! Placeholder: see the area issue.
+//! Which program may call what, since when: program types, the helpers and kfuncs this crate models, and
+//! [`availability`].
+//!
+//! A BPF author's first question about a helper or kfunc is "can my program type call it, on my kernel?".
+//! The verifier answers it at load time, before it looks at any argument:
+//!
+//! - a **helper** call (`call <id>`) is looked up in the program type's `get_func_proto` table (for most
+//!   types a switch that falls back to `bpf_base_func_proto()` in `kernel/bpf/helpers.c`). No prototype
+//!   means `program of this type cannot use helper bpf_<name>#<id>` and `-EINVAL`
+//!   (`kernel/bpf/verifier.c`, `check_helper_call()`);
+//! - a **kfunc** call (`BPF_PSEUDO_KFUNC_CALL`) must be in a kfunc set registered with
+//!   `register_btf_kfunc_id_set()` either for `BPF_PROG_TYPE_UNSPEC` (the common hook: every program type)
+//!   or for a program type that `bpf_prog_type_to_kfunc_hook()` (`kernel/bpf/btf.c`) maps to the same hook
+//!   as the caller. Otherwise `calling kernel function <name> is not allowed` and `-EACCES`
+//!   (`check_kfunc_call()` → `fetch_kfunc_meta()`).
+//!
+//! [`availability`] gives the first kernel version in which a program type passes that gate for a function;
+//! [`availability_for`] does the same for one concrete program ([`Prog`]: a type and the attach point
+//! that changes the answer, e.g. `cgroup/setsockopt` versus `cgroup/getsockopt`); [`check`] gives the
+//! verifier's verdict, with its message and errno, for a given kernel.
+//!
+//! ```
+//! use bpf_model::prog::{availability, availability_for, check, Attach, Denial, Func, Prog, ProgType};
+//! use bpf_model::{KernelProfile, KernelVersion};
+//! // bpf_setsockopt: sock_ops since 4.13; XDP never.
+//! assert_eq!(availability(Func::Setsockopt, ProgType::SockOps), Some(KernelVersion::new(4, 13, 0)));
+//! assert_eq!(availability(Func::Setsockopt, ProgType::Xdp), None);
+//! // CGROUP_SOCKOPT: only cgroup/setsockopt programs may call it.
+//! let getsockopt_prog = Prog::new(ProgType::CgroupSockopt, Attach::CgroupGetsockopt);
+//! assert_eq!(availability_for(Func::Setsockopt, &getsockopt_prog), None);
+//! // The kernel's verdict, as the verifier prints it.
+//! let here = KernelProfile::x86_64_v6_18();
+//! let denial = check(Func::CpumaskCreate, &Prog::of(ProgType::Xdp), &here).unwrap_err();
+//! assert_eq!(denial, Denial::KfuncNotAllowed);
+//! assert_eq!(denial.message(Func::CpumaskCreate), "calling kernel function bpf_cpumask_create is not allowed");
+//! // The cpumask kfuncs are callable from SYSCALL programs on 6.18 (the seed page does not list it).
+//! assert!(check(Func::CpumaskPopulate, &Prog::of(ProgType::Syscall), &here).is_ok());
+//! ```
+//!
+//! ## Where the answers come from
+//!
+//! - **Which program types** (for v6.18): the kernel source, and every (function, program) pair that this
+//!   machine can load is checked against the live verifier by `bpf-oracle conformance --area availability`
+//!   (recorded in `vectors/availability.jsonl`). Where a seed page and the kernel disagree the model follows
+//!   the kernel: the cpumask kfuncs are registered for `BPF_PROG_TYPE_SYSCALL` (`kernel/bpf/cpumask.c`,
+//!   `cpumask_kfunc_init()`), which the `bpf_cpumask_populate` page does not list; the common dynptr kfuncs
+//!   (`bpf_dynptr_memset` and friends) are registered for `BPF_PROG_TYPE_UNSPEC`, so the verifier lets every
+//!   program type call them, including KPROBE, RAW_TRACEPOINT, SK_MSG, SK_REUSEPORT, FLOW_DISSECTOR and
+//!   SK_LOOKUP, which the `bpf_dynptr_memset` page does not list; and `bpf_dynptr_slice_rdwr` passes the
+//!   kfunc gate everywhere but is then refused (`the prog does not allow writes to packet data`, `-EINVAL`)
+//!   in every program type that may not write packet data, even for a LOCAL dynptr, so it is available
+//!   only to SCHED_CLS, SCHED_ACT, XDP, LWT_XMIT, SK_SKB, SK_MSG and CGROUP_SOCKOPT.
+//! - **Since which version**: the seed pages where they speak (`bpf_setsockopt`: CGROUP_SOCKOPT 5.15,
+//!   CGROUP_SOCK_ADDR 5.8, LSM 6.0; `bpf_dynptr_memset`: 6.17, and the per-type tags of its page: CGROUP_DEVICE,
+//!   CGROUP_SOCK, CGROUP_SOCKOPT, CGROUP_SYSCTL, PERF_EVENT and TRACEPOINT 6.12, CGROUP_SOCK_ADDR 6.7, SOCK_OPS
+//!   6.15, applied to every kfunc reached through those hooks; `bpf_cpumask_populate`: 6.15, PERF_EVENT and
+//!   TRACEPOINT 6.12), otherwise the release that merged the function or registration, as far as we know it;
+//!   an answer is never earlier than the program type itself. Versions marked **UNVERIFIED** in a function's
+//!   page are not confirmed from a release tree. Only the v6.18 answer is checked against a live kernel.
+//!
+//! ## Program types the oracle cannot load here
+//!
+//! `BPF_PROG_TYPE_UNSPEC` is not a loadable type (`BPF_PROG_LOAD` fails with `-EINVAL` whatever it calls);
+//! `BPF_PROG_TYPE_LIRC_MODE2` is not built into the test machine's kernel (`CONFIG_BPF_LIRC_MODE2` unset);
+//! every program that needs a BPF trampoline (`BPF_PROG_TYPE_LSM`, TRACING fentry, `BPF_PROG_TYPE_EXT`, which
+//! takes its target's answers) fails to load on the test machine with `EPERM` and an empty verifier log. The model answers for them from the source; the
+//! conformance run reports those pairs as not loadable, with the reason, and does not count them.
+//!
+//! Found by the live verifier and followed by the model: kfunc registration is per *hook*, so a set
+//! registered for CGROUP_SKB (`bpf_dynptr_from_skb`) passes the gate in every type of the CGROUP hook
+//! (CGROUP_SOCK, CGROUP_DEVICE, CGROUP_SOCK_ADDR, CGROUP_SOCKOPT, CGROUP_SYSCTL, SOCK_OPS), where the
+//! context then has no `sk_buff` to give it.
+//!
+//! ## Overview: every modelled function by program type
+//!
+//! Each cell is the first version in which a program of that type may call the function (`·`: never);
+//! `*` marks a type where only some attach points may (see the function's page). Columns:
+#![doc = include_str!("prog/overview.md")]
+
+use crate::{KernelProfile, KernelVersion};
+use std::fmt;
+
+const fn v(major: u16, minor: u16) -> KernelVersion {
+    KernelVersion::new(major, minor, 0)
+}
+
+fn later(a: KernelVersion, b: KernelVersion) -> KernelVersion {
+    a.max(b)
+}
+
+macro_rules! prog_types {
+    ($( $var:ident = $num:literal, $name:literal, $short:literal, ($ma:literal, $mi:literal), $doc:literal; )*) => {
+        /// `enum bpf_prog_type` of v6.18 (`include/uapi/linux/bpf.h`), with its uapi number.
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+        #[cfg_attr(feature = "vectors", derive(serde::Serialize, serde::Deserialize))]
+        #[repr(u32)]
+        pub enum ProgType {
+            $( #[doc = concat!("`", $name, "` (", $num, "): ", $doc, " Since v", $ma, ".", $mi, ".")] $var = $num, )*
+        }
+
+        impl ProgType {
+            /// Every program type, in uapi order.
+            pub const ALL: [ProgType; 33] = [$(ProgType::$var),*];
+
+            /// The uapi name (`"BPF_PROG_TYPE_XDP"`).
+            pub const fn name(self) -> &'static str {
+                match self { $(ProgType::$var => $name,)* }
+            }
+
+            /// A short column label for the overview table (`"XDP"`).
+            pub const fn short(self) -> &'static str {
+                match self { $(ProgType::$var => $short,)* }
+            }
+
+            /// The release that added the program type.
+            pub const fn since(self) -> KernelVersion {
+                match self { $(ProgType::$var => v($ma, $mi),)* }
+            }
+        }
+    };
+}
+
+prog_types! {
+    Unspec = 0, "BPF_PROG_TYPE_UNSPEC", "UNSPEC", (3, 18), "not a loadable type; `BPF_PROG_LOAD` refuses it with `-EINVAL`.";
+    SocketFilter = 1, "BPF_PROG_TYPE_SOCKET_FILTER", "SOCKF", (3, 19), "socket filters (`SO_ATTACH_BPF`).";
+    Kprobe = 2, "BPF_PROG_TYPE_KPROBE", "KPROBE", (4, 1), "kprobes, uprobes; own kfunc hook (`BTF_KFUNC_HOOK_KPROBE`).";
+    SchedCls = 3, "BPF_PROG_TYPE_SCHED_CLS", "TC", (4, 1), "tc classifiers (`tc`, `tcx`).";
+    SchedAct = 4, "BPF_PROG_TYPE_SCHED_ACT", "TCACT", (4, 1), "tc actions.";
+    Tracepoint = 5, "BPF_PROG_TYPE_TRACEPOINT", "TP", (4, 7), "perf tracepoints; the TRACING kfunc hook since 6.12.";
+    Xdp = 6, "BPF_PROG_TYPE_XDP", "XDP", (4, 8), "XDP.";
+    PerfEvent = 7, "BPF_PROG_TYPE_PERF_EVENT", "PERF", (4, 9), "perf events; the TRACING kfunc hook since 6.12.";
+    CgroupSkb = 8, "BPF_PROG_TYPE_CGROUP_SKB", "CGSKB", (4, 10), "cgroup ingress/egress skb filters.";
+    CgroupSock = 9, "BPF_PROG_TYPE_CGROUP_SOCK", "CGSOCK", (4, 10), "cgroup socket create/release/post_bind.";
+    LwtIn = 10, "BPF_PROG_TYPE_LWT_IN", "LWTIN", (4, 10), "lightweight tunnel input.";
+    LwtOut = 11, "BPF_PROG_TYPE_LWT_OUT", "LWTOUT", (4, 10), "lightweight tunnel output.";
+    LwtXmit = 12, "BPF_PROG_TYPE_LWT_XMIT", "LWTXMIT", (4, 10), "lightweight tunnel transmit.";
+    SockOps = 13, "BPF_PROG_TYPE_SOCK_OPS", "SOCKOPS", (4, 13), "TCP socket operation callbacks.";
+    SkSkb = 14, "BPF_PROG_TYPE_SK_SKB", "SKSKB", (4, 14), "sockmap stream parser/verdict.";
+    CgroupDevice = 15, "BPF_PROG_TYPE_CGROUP_DEVICE", "CGDEV", (4, 15), "cgroup device access control.";
+    SkMsg = 16, "BPF_PROG_TYPE_SK_MSG", "SKMSG", (4, 17), "sockmap sendmsg verdict.";
+    RawTracepoint = 17, "BPF_PROG_TYPE_RAW_TRACEPOINT", "RAWTP", (4, 17), "raw tracepoints (no kfunc hook of its own).";
+    CgroupSockAddr = 18, "BPF_PROG_TYPE_CGROUP_SOCK_ADDR", "SOCKADDR", (4, 17), "cgroup bind/connect/sendmsg/recvmsg/getpeername/getsockname hooks.";
+    LwtSeg6local = 19, "BPF_PROG_TYPE_LWT_SEG6LOCAL", "SEG6", (4, 18), "SRv6 `End.BPF` actions.";
+    LircMode2 = 20, "BPF_PROG_TYPE_LIRC_MODE2", "LIRC", (4, 18), "IR decoders; its helper table does not fall back to `bpf_base_func_proto()`.";
+    SkReuseport = 21, "BPF_PROG_TYPE_SK_REUSEPORT", "REUSEPORT", (4, 19), "`SO_REUSEPORT` socket selection.";
+    FlowDissector = 22, "BPF_PROG_TYPE_FLOW_DISSECTOR", "FLOWDIS", (4, 20), "flow dissectors.";
+    CgroupSysctl = 23, "BPF_PROG_TYPE_CGROUP_SYSCTL", "CGSYSCTL", (5, 2), "cgroup sysctl access control.";
+    RawTracepointWritable = 24, "BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE", "RAWTPW", (5, 2), "writable raw tracepoints.";
+    CgroupSockopt = 25, "BPF_PROG_TYPE_CGROUP_SOCKOPT", "CGSOCKOPT", (5, 3), "cgroup getsockopt/setsockopt hooks.";
+    Tracing = 26, "BPF_PROG_TYPE_TRACING", "TRACING", (5, 5), "`tp_btf`, fentry/fexit/fmod_ret, iterators.";
+    StructOps = 27, "BPF_PROG_TYPE_STRUCT_OPS", "STOPS", (5, 6), "struct_ops members (`tcp_congestion_ops`, `sched_ext_ops`, ...).";
+    Ext = 28, "BPF_PROG_TYPE_EXT", "EXT", (5, 6), "freplace: takes the answers of the program it replaces.";
+    Lsm = 29, "BPF_PROG_TYPE_LSM", "LSM", (5, 7), "BPF LSM (`lsm/`, `lsm_cgroup/`).";
+    SkLookup = 30, "BPF_PROG_TYPE_SK_LOOKUP", "SKLOOKUP", (5, 9), "socket lookup.";
+    Syscall = 31, "BPF_PROG_TYPE_SYSCALL", "SYSCALL", (5, 14), "programs run by `BPF_PROG_TEST_RUN` that may make syscalls.";
+    Netfilter = 32, "BPF_PROG_TYPE_NETFILTER", "NF", (6, 4), "netfilter hooks.";
+}
+
+impl ProgType {
+    /// The program type with uapi number `n`.
+    pub fn from_u32(n: u32) -> Option<ProgType> {
+        ProgType::ALL.get(n as usize).copied()
+    }
+
+    /// The type from its uapi name, with or without the `BPF_PROG_TYPE_` prefix, any case (`"xdp"`).
+    pub fn from_name(name: &str) -> Option<ProgType> {
+        let want = name.trim().to_ascii_uppercase();
+        let want = want.strip_prefix("BPF_PROG_TYPE_").unwrap_or(&want);
+        ProgType::ALL.into_iter().find(|t| t.name().strip_prefix("BPF_PROG_TYPE_") == Some(want))
+    }
+
+    /// The kfunc hook `bpf_prog_type_to_kfunc_hook()` maps this type to (`kernel/bpf/btf.c`).
+    pub const fn kfunc_hook(self) -> KfuncHook {
+        use ProgType::*;
+        match self {
+            Unspec => KfuncHook::Common,
+            Xdp => KfuncHook::Xdp,
+            SchedCls => KfuncHook::Tc,
+            StructOps => KfuncHook::StructOps,
+            Tracing | Tracepoint | PerfEvent | Lsm => KfuncHook::Tracing,
+            Syscall => KfuncHook::Syscall,
+            CgroupSkb | CgroupSock | CgroupDevice | CgroupSockAddr | CgroupSockopt | CgroupSysctl | SockOps => {
+                KfuncHook::Cgroup
+            }
+            SchedAct => KfuncHook::SchedAct,
+            SkSkb => KfuncHook::SkSkb,
+            SocketFilter => KfuncHook::SocketFilter,
+            LwtIn | LwtOut | LwtXmit | LwtSeg6local => KfuncHook::Lwt,
+            Netfilter => KfuncHook::Netfilter,
+            Kprobe => KfuncHook::Kprobe,
+            _ => KfuncHook::None,
+        }
+    }
+
+    /// Whether `may_access_direct_pkt_data(.., BPF_WRITE)` (`kernel/bpf/verifier.c`) allows the type to write
+    /// packet data; `bpf_dynptr_slice_rdwr` is refused everywhere else.
+    pub const fn may_write_packet(self) -> bool {
+        use ProgType::*;
+        matches!(self, SchedCls | SchedAct | Xdp | LwtXmit | SkSkb | SkMsg | CgroupSockopt)
+    }
+
+    /// Whether the type's helper table reaches `bpf_base_func_proto()` (`kernel/bpf/helpers.c`), directly or
+    /// through `bpf_sk_base_func_proto()` / `bpf_tracing_func_proto()` / `tracing_prog_func_proto()`.
+    /// LIRC_MODE2's table (`drivers/media/rc/bpf-lirc.c`) lists its own few helpers and stops.
+    pub const fn has_base_helpers(self) -> bool {
+        !matches!(self, ProgType::Unspec | ProgType::LircMode2 | ProgType::Ext)
+    }
+}
+
+impl fmt::Display for ProgType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The kfunc hooks of `enum btf_kfunc_hook` (`kernel/bpf/btf.c`) a program type can map to.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum KfuncHook {
+    /// `BTF_KFUNC_HOOK_COMMON`: sets registered for `BPF_PROG_TYPE_UNSPEC`; checked first for every type.
+    Common,
+    /// `BTF_KFUNC_HOOK_XDP`.
+    Xdp,
+    /// `BTF_KFUNC_HOOK_TC` (SCHED_CLS).
+    Tc,
+    /// `BTF_KFUNC_HOOK_STRUCT_OPS`.
+    StructOps,
+    /// `BTF_KFUNC_HOOK_TRACING`: TRACING, TRACEPOINT, PERF_EVENT and LSM.
+    Tracing,
+    /// `BTF_KFUNC_HOOK_SYSCALL`.
+    Syscall,
+    /// `BTF_KFUNC_HOOK_CGROUP`: the cgroup types and SOCK_OPS.
+    Cgroup,
+    /// `BTF_KFUNC_HOOK_SCHED_ACT`.
+    SchedAct,
+    /// `BTF_KFUNC_HOOK_SK_SKB`.
+    SkSkb,
+    /// `BTF_KFUNC_HOOK_SOCKET_FILTER`.
+    SocketFilter,
+    /// `BTF_KFUNC_HOOK_LWT`: the four LWT types.
+    Lwt,
+    /// `BTF_KFUNC_HOOK_NETFILTER`.
+    Netfilter,
+    /// `BTF_KFUNC_HOOK_KPROBE`.
+    Kprobe,
+    /// `BTF_KFUNC_HOOK_MAX`: no hook of its own (RAW_TRACEPOINT, RAW_TRACEPOINT_WRITABLE, SK_MSG, SK_REUSEPORT,
+    /// FLOW_DISSECTOR, LIRC_MODE2, SK_LOOKUP, EXT resolves to its target); only common kfuncs.
+    None,
+}
+
+/// `cgroup/<hook>` of a CGROUP_SOCK_ADDR program (its `expected_attach_type`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "vectors", derive(serde::Serialize, serde::Deserialize))]
+#[allow(missing_docs)]
+pub enum SockAddrHook {
+    Bind4,
+    Bind6,
+    Connect4,
+    Connect6,
+    UnixConnect,
+    Sendmsg4,
+    Sendmsg6,
+    UnixSendmsg,
+    Recvmsg4,
+    Recvmsg6,
+    UnixRecvmsg,
+    Getpeername4,
+    Getpeername6,
+    UnixGetpeername,
+    Getsockname4,
+    Getsockname6,
+    UnixGetsockname,
+}
+
+impl SockAddrHook {
+    /// The uapi `enum bpf_attach_type` value.
+    pub const fn attach_type(self) -> u32 {
+        use SockAddrHook::*;
+        match self {
+            Bind4 => 8,
+            Bind6 => 9,
+            Connect4 => 10,
+            Connect6 => 11,
+            Sendmsg4 => 14,
+            Sendmsg6 => 15,
+            Recvmsg4 => 19,
+            Recvmsg6 => 20,
+            Getpeername4 => 29,
+            Getpeername6 => 30,
+            Getsockname4 => 31,
+            Getsockname6 => 32,
+            UnixConnect => 49,
+            UnixSendmsg => 50,
+            UnixRecvmsg => 51,
+            UnixGetpeername => 52,
+            UnixGetsockname => 53,
+        }
+    }
+
+    /// The `AF_UNIX` hooks, added in 6.7.
+    pub const fn is_unix(self) -> bool {
+        use SockAddrHook::*;
+        matches!(self, UnixConnect | UnixSendmsg | UnixRecvmsg | UnixGetpeername | UnixGetsockname)
+    }
+
+    /// The recvmsg hooks, which must return 1.
+    pub const fn is_recvmsg(self) -> bool {
+        matches!(self, SockAddrHook::Recvmsg4 | SockAddrHook::Recvmsg6 | SockAddrHook::UnixRecvmsg)
+    }
+}
+
+/// The LSM hook an LSM program attaches to, as far as it changes an answer.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "vectors", derive(serde::Serialize, serde::Deserialize))]
+pub enum LsmHook {
+    /// `sock_graft`: in `bpf_lsm_locked_sockopt_hooks` (the socket is locked).
+    SockGraft,
+    /// `inet_csk_clone`: locked sockopt hook.
+    InetCskClone,
+    /// `inet_conn_established`: locked sockopt hook.
+    InetConnEstablished,
+    /// `socket_post_create`: in `bpf_lsm_unlocked_sockopt_hooks`.
+    SocketPostCreate,
+    /// `socket_socketpair`: unlocked sockopt hook.
+    SocketSocketpair,
+    /// `socket_sock_rcv_skb(struct sock *, struct sk_buff *)`: no sockopt helpers.
+    SocketSockRcvSkb,
+    /// `socket_bind`: no sockopt helpers.
+    SocketBind,
+    /// Any other hook.
+    Other,
+}
+
+impl LsmHook {
+    /// The hook's name (`"socket_post_create"`), whose BTF function is `bpf_lsm_<name>`.
+    pub const fn name(self) -> &'static str {
+        use LsmHook::*;
+        match self {
+            SockGraft => "sock_graft",
+            InetCskClone => "inet_csk_clone",
+            InetConnEstablished => "inet_conn_established",
+            SocketPostCreate => "socket_post_create",
+            SocketSocketpair => "socket_socketpair",
+            SocketSockRcvSkb => "socket_sock_rcv_skb",
+            SocketBind => "socket_bind",
+            Other => "file_open",
+        }
+    }
+
+    /// In `bpf_lsm_locked_sockopt_hooks` or `bpf_lsm_unlocked_sockopt_hooks` (`kernel/bpf/bpf_lsm.c`).
+    pub const fn has_sockopt(self) -> bool {
+        use LsmHook::*;
+        matches!(self, SockGraft | InetCskClone | InetConnEstablished | SocketPostCreate | SocketSocketpair)
+    }
+}
+
+/// A BPF iterator target (`iter/<target>`), as far as it changes an answer.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "vectors", derive(serde::Serialize, serde::Deserialize))]
+pub enum IterTarget {
+    /// `iter/tcp`: its `get_func_proto` adds `bpf_setsockopt`/`bpf_getsockopt` (`net/ipv4/tcp_ipv4.c`).
+    Tcp,
+    /// `iter/unix`: adds them too (`net/unix/af_unix.c`).
+    Unix,
+    /// `iter/task`, or any other target without extra helpers.
+    Task,
+}
+
+impl IterTarget {
+    /// The target's name (`"tcp"`), whose BTF function is `bpf_iter_<name>`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            IterTarget::Tcp => "tcp",
+            IterTarget::Unix => "unix",
+            IterTarget::Task => "task",
+        }
+    }
+}
+
+/// What of a program, beyond its type, changes which functions it may call.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "vectors", derive(serde::Serialize, serde::Deserialize))]
+pub enum Attach {
+    /// Nothing beyond the type matters (or the default attach point of the type).
+    Default,
+    /// A CGROUP_SOCK_ADDR hook.
+    SockAddr(SockAddrHook),
+    /// CGROUP_SOCKOPT `cgroup/getsockopt` (`BPF_CGROUP_GETSOCKOPT`).
+    CgroupGetsockopt,
+    /// CGROUP_SOCKOPT `cgroup/setsockopt` (`BPF_CGROUP_SETSOCKOPT`).
+    CgroupSetsockopt,
+    /// LSM `lsm/<hook>` (`BPF_LSM_MAC`).
+    LsmMac(LsmHook),
+    /// LSM `lsm_cgroup/<hook>` (`BPF_LSM_CGROUP`).
+    LsmCgroup(LsmHook),
+    /// TRACING `tp_btf/<tracepoint>` (`BPF_TRACE_RAW_TP`).
+    TpBtf,
+    /// TRACING fentry/fexit/fmod_ret (`BPF_TRACE_FENTRY` ...).
+    Trampoline,
+    /// TRACING `iter/<target>` (`BPF_TRACE_ITER`).
+    Iter(IterTarget),
+    /// STRUCT_OPS `tcp_congestion_ops` member other than `release`.
+    TcpCaOp,
+    /// STRUCT_OPS `tcp_congestion_ops.release`.
+    TcpCaRelease,
+    /// EXT (freplace) of a program of this type.
+    ExtOf(ProgType),
+}
+
+/// A program as the verifier sees it for availability: its type and attach point.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "vectors", derive(serde::Serialize, serde::Deserialize))]
+pub struct Prog {
+    /// `BPF_PROG_TYPE_*`.
+    pub prog_type: ProgType,
+    /// The attach point, where it matters.
+    pub attach: Attach,
+}
+
+impl Prog {
+    /// A program of `prog_type` attached at `attach`.
+    pub const fn new(prog_type: ProgType, attach: Attach) -> Prog {
+        Prog { prog_type, attach }
+    }
+
+    /// A program of `prog_type` at its default attach point.
+    pub const fn of(prog_type: ProgType) -> Prog {
+        Prog { prog_type, attach: Attach::Default }
+    }
+
+    /// The type whose tables the verifier consults: an EXT program's target type (`resolve_prog_type()`).
+    pub const fn resolved_type(&self) -> ProgType {
+        match (self.prog_type, self.attach) {
+            (ProgType::Ext, Attach::ExtOf(t)) => t,
+            (t, _) => t,
+        }
+    }
+}
+
+/// Helper or kfunc.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FuncKind {
+    /// A helper: `call <id>` with the uapi `BPF_FUNC_*` id.
+    Helper(u32),
+    /// A kfunc: `call` with `BPF_PSEUDO_KFUNC_CALL` and the function's BTF id in vmlinux.
+    Kfunc,
+}
+
+/// Which gate decides a function's availability; functions of one family share their program types.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Family {
+    /// `bpf_setsockopt` / `bpf_getsockopt`: per-type protos in `net/core/filter.c`, `kernel/bpf/cgroup.c`,
+    /// `kernel/bpf/bpf_lsm.c`, `net/ipv4/bpf_tcp_ca.c` and the tcp/unix iterators.
+    Sockopt,
+    /// Ring buffer helpers 130-134: the first, capability-free part of `bpf_base_func_proto()`.
+    Ringbuf,
+    /// Dynptr helpers and `bpf_user_ringbuf_drain`: the `CAP_BPF` part of `bpf_base_func_proto()`.
+    BaseCapBpf,
+    /// Common dynptr kfuncs: `common_btf_ids`, registered for `BPF_PROG_TYPE_UNSPEC` (every type).
+    CommonKfunc,
+    /// `bpf_dynptr_slice_rdwr`: common, then refused where packet writes are not allowed.
+    SliceRdwr,
+    /// `bpf_dynptr_from_skb`: `bpf_kfunc_set_skb` (`net/core/filter.c`).
+    SkbKfunc,
+    /// `bpf_dynptr_from_xdp`: `bpf_kfunc_set_xdp`.
+    XdpKfunc,
+    /// `bpf_dynptr_from_skb_meta`: `bpf_kfunc_set_skb_meta`.
+    SkbMetaKfunc,
+    /// The cpumask kfuncs: `cpumask_kfunc_set` (`kernel/bpf/cpumask.c`).
+    Cpumask,
+}
+
+macro_rules! fam_doc {
+    (Sockopt) => {
+        "# Program types\n\n\
+         | program | since |\n|---|---|\n\
+         | `BPF_PROG_TYPE_SOCK_OPS` | 4.13 (`bpf_getsockopt`: 4.15) |\n\
+         | `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`, every hook | 5.8 (seed page; the `AF_UNIX` hooks exist since 6.7; when bind, sendmsg, recvmsg, getpeername and getsockname joined connect is **UNVERIFIED**, the model uses 5.8) |\n\
+         | `BPF_PROG_TYPE_CGROUP_SOCKOPT`, `cgroup/setsockopt` only | 5.15 (seed page) |\n\
+         | `BPF_PROG_TYPE_LSM`, `lsm_cgroup/` on `sock_graft`, `inet_csk_clone`, `inet_conn_established`, `socket_post_create`, `socket_socketpair` only | 6.0 (seed page) |\n\
+         | `BPF_PROG_TYPE_STRUCT_OPS`, `tcp_congestion_ops` members other than `release` | 5.15 (**UNVERIFIED**; not on the seed page) |\n\
+         | `BPF_PROG_TYPE_TRACING`, `iter/tcp` | 5.15 (**UNVERIFIED**; not on the seed page) |\n\
+         | `BPF_PROG_TYPE_TRACING`, `iter/unix` | 5.18 (**UNVERIFIED**; not on the seed page) |\n\n\
+         Nothing else: `program of this type cannot use helper`, `-EINVAL`. The seed page lists only the first \
+         four rows; the kernel source adds the tcp_congestion_ops and iterator rows, and the live 6.18 verifier \
+         accepts the call there (`tcp_congestion_ops.init`, `iter/tcp`, `iter/unix`; refused in `.release`), \
+         so the model follows the kernel."
+    };
+    (Ringbuf) => {
+        "# Program types\n\n\
+         Every program type whose helper table falls back to `bpf_base_func_proto()` (capability-free part), \
+         since the helper's version or the type's, whichever is later: all types except \
+         `BPF_PROG_TYPE_LIRC_MODE2` (its table stops at its own helpers) and `BPF_PROG_TYPE_UNSPEC`; \
+         `BPF_PROG_TYPE_EXT` takes its target's answer. See the overview table in [`crate::prog`]."
+    };
+    (BaseCapBpf) => {
+        "# Program types\n\n\
+         Every program type whose helper table falls back to `bpf_base_func_proto()`, for a loader with \
+         `CAP_BPF` (or a BPF token granting it): all types except `BPF_PROG_TYPE_LIRC_MODE2` and \
+         `BPF_PROG_TYPE_UNSPEC`, since the helper's version or the type's, whichever is later; \
+         `BPF_PROG_TYPE_EXT` takes its target's answer. Without `CAP_BPF` the table has no entry and the \
+         verifier says `program of this type cannot use helper`. The seed page for \
+         `bpf_ringbuf_reserve_dynptr` lists the same types. See the overview table in [`crate::prog`]."
+    };
+    (CommonKfunc) => {
+        "# Program types\n\n\
+         Registered for `BPF_PROG_TYPE_UNSPEC` (`common_btf_ids` in `kernel/bpf/helpers.c`), which \
+         `btf_kfunc_id_set_contains()` checks first for every program type: all types, since the kfunc's \
+         version, but not before 6.12 for CGROUP_DEVICE, CGROUP_SOCK, CGROUP_SOCKOPT, CGROUP_SYSCTL, \
+         PERF_EVENT and TRACEPOINT, 6.7 for CGROUP_SOCK_ADDR, 6.15 for SOCK_OPS (the per-type tags of the \
+         `bpf_dynptr_memset` seed page). The seed page does not list KPROBE, RAW_TRACEPOINT, RAW_TRACEPOINT_WRITABLE, \
+         SK_MSG, SK_REUSEPORT, FLOW_DISSECTOR, SK_LOOKUP or LIRC_MODE2; the 6.18 verifier accepts the call \
+         from them (checked here for every loadable type), and the model follows the kernel."
+    };
+    (SliceRdwr) => {
+        "# Program types\n\n\
+         The kfunc is common (registered for `BPF_PROG_TYPE_UNSPEC`), but the verifier then refuses it with \
+         `the prog does not allow writes to packet data` (`-EINVAL`) in every program type for which \
+         `may_access_direct_pkt_data(.., BPF_WRITE)` is false, whatever the dynptr type. So it is available to \
+         SCHED_CLS, SCHED_ACT, XDP, LWT_XMIT, SK_SKB, SK_MSG and CGROUP_SOCKOPT only, since 6.4 (6.12 for \
+         CGROUP_SOCKOPT)."
+    };
+    (SkbKfunc) => {
+        "# Program types\n\n\
+         `bpf_kfunc_set_skb` is registered for SCHED_CLS, SCHED_ACT, SK_SKB, SOCKET_FILTER, CGROUP_SKB, LWT_IN, \
+         LWT_OUT, LWT_XMIT, LWT_SEG6LOCAL (6.4), NETFILTER (6.5, **UNVERIFIED**) and TRACING (6.13, \
+         **UNVERIFIED**: `tp_btf` programs with an `sk_buff` argument). Registration is per kfunc *hook*, so \
+         TRACING's hook also serves TRACEPOINT, PERF_EVENT and LSM, and CGROUP_SKB's (`BTF_KFUNC_HOOK_CGROUP`) \
+         also serves CGROUP_SOCK, CGROUP_DEVICE, CGROUP_SOCK_ADDR, CGROUP_SOCKOPT, CGROUP_SYSCTL and SOCK_OPS \
+         (found by the live verifier; versions as for the common kfuncs on those types: 6.12, 6.7, 6.15, \
+         **UNVERIFIED**). Where the context offers no `sk_buff` (TRACEPOINT, PERF_EVENT, an iterator, the \
+         non-skb cgroup types, SOCK_OPS) the verifier passes the availability gate and then refuses the \
+         argument (`arg#0 pointer type STRUCT __sk_buff must point to scalar, or struct with scalar`)."
+    };
+    (XdpKfunc) => {
+        "# Program types\n\n`BPF_PROG_TYPE_XDP` only (`bpf_kfunc_set_xdp`), since 6.4."
+    };
+    (SkbMetaKfunc) => {
+        "# Program types\n\n`BPF_PROG_TYPE_SCHED_CLS` and `BPF_PROG_TYPE_SCHED_ACT` only \
+         (`bpf_kfunc_set_skb_meta`), since 6.18."
+    };
+    (Cpumask) => {
+        "# Program types\n\n\
+         `cpumask_kfunc_set` is registered for TRACING, STRUCT_OPS and SYSCALL (`kernel/bpf/cpumask.c`); \
+         TRACING's kfunc hook also serves TRACEPOINT and PERF_EVENT (since 6.12, seed page) and LSM. \
+         Versions: TRACING, STRUCT_OPS and LSM since the kfunc's version; TRACEPOINT and PERF_EVENT not \
+         before 6.12; SYSCALL not before 6.11 (**UNVERIFIED**). **The seed page for `bpf_cpumask_populate` \
+         does not list SYSCALL; the 6.18 kernel registers it and its verifier accepts the call (checked here), \
+         so the model follows the kernel.** KPROBE (own hook), RAW_TRACEPOINT and every networking and cgroup \
+         type: `calling kernel function ... is not allowed`, `-EACCES`."
+    };
+}
+
+macro_rules! funcs {
+    ($( $var:ident {
+        name: $name:literal,
+        kind: $kind:expr,
+        since: ($ma:literal, $mi:literal),
+        family: $fam:ident,
+        summary: $summary:literal,
+        params: [$(($pn:literal, $pd:literal)),* $(,)?],
+        returns: $ret:literal,
+        signature: $sig:literal,
+        checks: $checks:literal,
+        example: ($ok:ident, $okma:literal, $okmi:literal, $no:ident),
+    } )*) => {
+        /// Every helper and kfunc this crate models. Each variant's page follows the seed pages' shape: what it
+        /// does, parameters, return values, signature, program types with versions, the check order the model
+        /// follows, and a runnable example. `bpf-oracle explain <name>` prints the same page with the live
+        /// kernel's verdict per program type.
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+        pub enum Func {
+            $(
+                #[doc = concat!(
+                    "`", $name, "`: ", $summary, "\n\n",
+                    "Since v", $ma, ".", $mi, ".\n\n",
+                    "# Parameters\n\n", $("- `", $pn, "`: ", $pd, "\n",)* "\n",
+                    "# Returns\n\n", $ret, "\n\n",
+                    "# Signature\n\n```c\n", $sig, "\n```\n\n",
+                    fam_doc!($fam), "\n\n",
+                    "# Check order\n\n", $checks, "\n\n",
+                    "# Example\n\n```\n",
+                    "use bpf_model::prog::{availability, Func, ProgType};\n",
+                    "use bpf_model::KernelVersion;\n",
+                    "let f = Func::", stringify!($var), ";\n",
+                    "assert_eq!(f.name(), \"", $name, "\");\n",
+                    "assert_eq!(Func::from_name(\"", $name, "\"), Some(f));\n",
+                    "assert_eq!(availability(f, ProgType::", stringify!($ok), "), Some(KernelVersion::new(",
+                    $okma, ", ", $okmi, ", 0)));\n",
+                    "assert_eq!(availability(f, ProgType::", stringify!($no), "), None);\n",
+                    "```\n"
+                )]
+                $var,
+            )*
+        }
+
+        impl Func {
+            /// Every modelled function: helpers by id, then kfuncs.
+            pub const ALL: &'static [Func] = &[$(Func::$var),*];
+
+            /// The kernel's name (`"bpf_ringbuf_output"`).
+            pub const fn name(self) -> &'static str {
+                match self { $(Func::$var => $name,)* }
+            }
+
+            /// Helper (with its uapi id) or kfunc.
+            pub const fn kind(self) -> FuncKind {
+                match self { $(Func::$var => $kind,)* }
+            }
+
+            /// The release that added the function.
+            pub const fn since(self) -> KernelVersion {
+                match self { $(Func::$var => v($ma, $mi),)* }
+            }
+
+            /// The gate that decides its program types.
+            pub const fn family(self) -> Family {
+                match self { $(Func::$var => Family::$fam,)* }
+            }
+
+            /// Its page, as data (what `bpf-oracle explain` prints).
+            pub const fn doc(self) -> FuncDoc {
+                match self {
+                    $(Func::$var => FuncDoc {
+                        summary: $summary,
+                        params: &[$(($pn, $pd)),*],
+                        returns: $ret,
+                        signature: $sig,
+                        program_types: fam_doc!($fam),
+                        checks: $checks,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+/// The page of one function, as data.
+#[derive(Clone, Copy, Debug)]
+pub struct FuncDoc {
+    /// What it does.
+    pub summary: &'static str,
+    /// `(name, meaning)` per parameter.
+    pub params: &'static [(&'static str, &'static str)],
+    /// What it returns.
+    pub returns: &'static str,
+    /// The C signature.
+    pub signature: &'static str,
+    /// Its program types, as text (the exact table is [`availability`]).
+    pub program_types: &'static str,
+    /// The order in which the kernel checks its inputs.
+    pub checks: &'static str,
+}
+
+/// The load-time gate every helper passes first ("helper gate" in the check orders).
+pub const HELPER_GATE: &str = "the helper id must be below `__BPF_FUNC_MAX_ID` (`invalid func`, `-EINVAL`), then the \
+program type's `get_func_proto` must return a prototype (`program of this type cannot use helper`, `-EINVAL`), \
+then the GPL check, then the arguments against the prototype.";
+
+/// The load-time gate every kfunc passes first ("kfunc gate" in the check orders).
+pub const KFUNC_GATE: &str = "the program must be JITed and GPL-compatible (`add_kfunc_call()`), then the kfunc must \
+be in a set registered for `BPF_PROG_TYPE_UNSPEC` or for the program's kfunc hook (`calling kernel function <name> \
+is not allowed`, `-EACCES`), then the arguments against its BTF prototype and flags.";
+
+funcs! {
+    Setsockopt {
+        name: "bpf_setsockopt",
+        kind: FuncKind::Helper(49),
+        since: (4, 13),
+        family: Sockopt,
+        summary: "emulate `setsockopt(2)` on the program's full socket, for the whitelisted options only.",
+        params: [
+            ("bpf_socket", "the context (`struct bpf_sock_ops`, `struct bpf_sock_addr`) or a socket pointer (cgroup sockopt, LSM, tcp_congestion_ops, iterators)"),
+            ("level", "`SOL_SOCKET`, `SOL_TCP`, `SOL_IP` or `SOL_IPV6`"),
+            ("optname", "the option; see [`crate::sockopt`] for the whitelist"),
+            ("optval", "the value, `optlen` readable bytes"),
+            ("optlen", "a constant size greater than 0"),
+        ],
+        returns: "0 on success, a negative errno otherwise (`-EINVAL` for options outside the whitelist or a socket that is not full, `-EOPNOTSUPP` in unlocked sock_ops callbacks, ...).",
+        signature: "static long (* const bpf_setsockopt)(void *bpf_socket, int level, int optname, void *optval, int optlen) = (void *) 49;",
+        checks: "Load time: helper gate, then `optlen` must be a known constant > 0. Run time (sock_ops): callback op above `BPF_SOCK_OPS_WRITE_HDR_OPT_CB` → `-EOPNOTSUPP`; not a full socket → `-EINVAL`; dispatch on level (SOL_SOCKET, SOL_IP, SOL_IPV6, SOL_TCP), each checking family/protocol and `optlen` before the option's own validation.",
+        example: (SockOps, 4, 13, Xdp),
+    }
+    Getsockopt {
+        name: "bpf_getsockopt",
+        kind: FuncKind::Helper(57),
+        since: (4, 15),
+        family: Sockopt,
+        summary: "emulate `getsockopt(2)` on the program's full socket; on error the whole buffer is zeroed.",
+        params: [
+            ("bpf_socket", "as for `bpf_setsockopt`"),
+            ("level", "`SOL_SOCKET`, `SOL_TCP`, `SOL_IP` or `SOL_IPV6`"),
+            ("optname", "the option"),
+            ("optval", "the output buffer, `optlen` writable bytes (may be uninitialised)"),
+            ("optlen", "a constant size greater than 0"),
+        ],
+        returns: "0 on success (sock_ops `TCP_BPF_SYN*`: the number of bytes), a negative errno otherwise; on error `optval` is all zero.",
+        signature: "static long (* const bpf_getsockopt)(void *bpf_socket, int level, int optname, void *optval, int optlen) = (void *) 57;",
+        checks: "Load time: helper gate, then `optlen` a known constant > 0. Run time: as `bpf_setsockopt`, dispatching SOL_SOCKET, SOL_TCP, SOL_IP, SOL_IPV6; any error sets the returned length to 0 and zero-fills `optval`.",
+        example: (CgroupSockAddr, 5, 8, Kprobe),
+    }
+    RingbufOutput {
+        name: "bpf_ringbuf_output",
+        kind: FuncKind::Helper(130),
+        since: (5, 8),
+        family: Ringbuf,
+        summary: "copy `size` bytes into a new ring buffer record and commit it.",
+        params: [
+            ("ringbuf", "a `BPF_MAP_TYPE_RINGBUF` map"),
+            ("data", "the bytes to copy"),
+            ("size", "bounded size, 0 allowed"),
+            ("flags", "`BPF_RB_NO_WAKEUP`, `BPF_RB_FORCE_WAKEUP` or 0"),
+        ],
+        returns: "0, `-EINVAL` for unknown flags, `-EAGAIN` when the record does not fit.",
+        signature: "static long (* const bpf_ringbuf_output)(void *ringbuf, void *data, __u64 size, __u64 flags) = (void *) 130;",
+        checks: "Load time: helper gate; map must be a RINGBUF. Run time: flags outside the two wakeup bits → `-EINVAL` (before reserving); reservation fails → `-EAGAIN`; else copy, commit, 0.",
+        example: (Xdp, 5, 8, LircMode2),
+    }
+    RingbufReserve {
+        name: "bpf_ringbuf_reserve",
+        kind: FuncKind::Helper(131),
+        since: (5, 8),
+        family: Ringbuf,
+        summary: "reserve a record of constant `size` bytes; the program must submit or discard it.",
+        params: [
+            ("ringbuf", "a `BPF_MAP_TYPE_RINGBUF` map"),
+            ("size", "a verifier-known constant"),
+            ("flags", "must be 0"),
+        ],
+        returns: "a pointer to the record's data, or NULL (flags not 0, no space, lock not taken).",
+        signature: "static void *(* const bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) = (void *) 131;",
+        checks: "Load time: helper gate; the result must be NULL-checked and released exactly once. Run time: flags ≠ 0 → NULL; otherwise the reservation (NULL if it does not fit).",
+        example: (Syscall, 5, 14, LircMode2),
+    }
+    RingbufSubmit {
+        name: "bpf_ringbuf_submit",
+        kind: FuncKind::Helper(132),
+        since: (5, 8),
+        family: Ringbuf,
+        summary: "commit a record reserved with `bpf_ringbuf_reserve`.",
+        params: [("data", "the reserved record"), ("flags", "wakeup flags")],
+        returns: "nothing.",
+        signature: "static void (* const bpf_ringbuf_submit)(void *data, __u64 flags) = (void *) 132;",
+        checks: "Load time: helper gate; `data` must be an unreleased ring buffer record. Run time: always succeeds.",
+        example: (SchedCls, 5, 8, Unspec),
+    }
+    RingbufDiscard {
+        name: "bpf_ringbuf_discard",
+        kind: FuncKind::Helper(133),
+        since: (5, 8),
+        family: Ringbuf,
+        summary: "discard a record reserved with `bpf_ringbuf_reserve`.",
+        params: [("data", "the reserved record"), ("flags", "wakeup flags")],
+        returns: "nothing.",
+        signature: "static void (* const bpf_ringbuf_discard)(void *data, __u64 flags) = (void *) 133;",
+        checks: "Load time: helper gate; `data` must be an unreleased ring buffer record. Run time: always succeeds.",
+        example: (Tracing, 5, 8, LircMode2),
+    }
+    RingbufQuery {
+        name: "bpf_ringbuf_query",
+        kind: FuncKind::Helper(134),
+        since: (5, 8),
+        family: Ringbuf,
+        summary: "read a ring buffer property: available data, size, consumer or producer position.",
+        params: [("ringbuf", "a `BPF_MAP_TYPE_RINGBUF` map"), ("flags", "`BPF_RB_AVAIL_DATA` (0) .. `BPF_RB_PROD_POS` (3)")],
+        returns: "the property; 0 for an unknown flag.",
+        signature: "static __u64 (* const bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *) 134;",
+        checks: "Load time: helper gate. Run time: switch on flags, unknown → 0.",
+        example: (SkLookup, 5, 9, LircMode2),
+    }
+    DynptrFromMem {
+        name: "bpf_dynptr_from_mem",
+        kind: FuncKind::Helper(197),
+        since: (5, 19),
+        family: BaseCapBpf,
+        summary: "make a LOCAL dynptr over `size` bytes of a map value.",
+        params: [
+            ("data", "a map value (global data included)"),
+            ("size", "bounded by the value's size"),
+            ("flags", "must be 0"),
+            ("ptr", "an uninitialised stack `struct bpf_dynptr`"),
+        ],
+        returns: "0; `-E2BIG` for a size above 16777215, `-EINVAL` for flags (the dynptr is then null).",
+        signature: "static long (* const bpf_dynptr_from_mem)(void *data, __u32 size, __u64 flags, struct bpf_dynptr *ptr) = (void *) 197;",
+        checks: "Load time: helper gate (`CAP_BPF`). Run time: size > 16777215 → `-E2BIG`; flags ≠ 0 → `-EINVAL`; else 0. See [`crate::dynptr`].",
+        example: (Kprobe, 5, 19, LircMode2),
+    }
+    RingbufReserveDynptr {
+        name: "bpf_ringbuf_reserve_dynptr",
+        kind: FuncKind::Helper(198),
+        since: (5, 19),
+        family: BaseCapBpf,
+        summary: "reserve a ring buffer record of any `size` through a dynptr; submit or discard it even on failure.",
+        params: [
+            ("ringbuf", "a `BPF_MAP_TYPE_RINGBUF` map"),
+            ("size", "any u32"),
+            ("flags", "must be 0"),
+            ("ptr", "an uninitialised stack `struct bpf_dynptr`"),
+        ],
+        returns: "0; `-EINVAL` for flags or no space, `-E2BIG` for a size above 16777215 (the dynptr is then null).",
+        signature: "static long (* const bpf_ringbuf_reserve_dynptr)(void *ringbuf, __u32 size, __u64 flags, struct bpf_dynptr *ptr) = (void *) 198;",
+        checks: "Load time: helper gate (`CAP_BPF`); a matching submit/discard is required on every path. Run time: flags ≠ 0 → `-EINVAL`; size > 16777215 → `-E2BIG`; reservation fails → `-EINVAL`; else 0.",
+        example: (Tracepoint, 5, 19, LircMode2),
+    }
+    RingbufSubmitDynptr {
+        name: "bpf_ringbuf_submit_dynptr",
+        kind: FuncKind::Helper(199),
+        since: (5, 19),
+        family: BaseCapBpf,
+        summary: "commit the record behind a ring buffer dynptr and null the dynptr.",
+        params: [("ptr", "a RINGBUF dynptr"), ("flags", "wakeup flags")],
+        returns: "nothing.",
+        signature: "static void (* const bpf_ringbuf_submit_dynptr)(struct bpf_dynptr *ptr, __u64 flags) = (void *) 199;",
+        checks: "Load time: helper gate (`CAP_BPF`); `ptr` must be an initialised RINGBUF dynptr. Run time: a null dynptr is a no-op.",
+        example: (Xdp, 5, 19, LircMode2),
+    }
+    RingbufDiscardDynptr {
+        name: "bpf_ringbuf_discard_dynptr",
+        kind: FuncKind::Helper(200),
+        since: (5, 19),
+        family: BaseCapBpf,
+        summary: "discard the record behind a ring buffer dynptr and null the dynptr.",
+        params: [("ptr", "a RINGBUF dynptr"), ("flags", "wakeup flags")],
+        returns: "nothing.",
+        signature: "static void (* const bpf_ringbuf_discard_dynptr)(struct bpf_dynptr *ptr, __u64 flags) = (void *) 200;",
+        checks: "Load time: helper gate (`CAP_BPF`). Run time: a null dynptr is a no-op.",
+        example: (CgroupSkb, 5, 19, LircMode2),
+    }
+    DynptrRead {
+        name: "bpf_dynptr_read",
+        kind: FuncKind::Helper(201),
+        since: (5, 19),
+        family: BaseCapBpf,
+        summary: "copy `len` bytes at `offset` of a dynptr into `dst`.",
+        params: [
+            ("dst", "destination memory"),
+            ("len", "bytes to read"),
+            ("src", "an initialised dynptr"),
+            ("offset", "offset into the dynptr"),
+            ("flags", "must be 0"),
+        ],
+        returns: "0; `-EINVAL` (null dynptr or flags), `-E2BIG` (range).",
+        signature: "static long (* const bpf_dynptr_read)(void *dst, __u32 len, const struct bpf_dynptr *src, __u32 offset, __u64 flags) = (void *) 201;",
+        checks: "Load time: helper gate (`CAP_BPF`). Run time: null or flags → `-EINVAL`; range → `-E2BIG`; copy by type. See [`crate::dynptr`].",
+        example: (SkMsg, 5, 19, LircMode2),
+    }
+    DynptrWrite {
+        name: "bpf_dynptr_write",
+        kind: FuncKind::Helper(202),
+        since: (5, 19),
+        family: BaseCapBpf,
+        summary: "copy `len` bytes from `src` into a dynptr at `offset`.",
+        params: [
+            ("dst", "an initialised, writable dynptr"),
+            ("offset", "offset into the dynptr"),
+            ("src", "source memory"),
+            ("len", "bytes to write"),
+            ("flags", "0 (SKB: `BPF_F_RECOMPUTE_CSUM`, `BPF_F_INVALIDATE_HASH`)"),
+        ],
+        returns: "0; `-EINVAL` (null, read-only, flags), `-E2BIG` (range).",
+        signature: "static long (* const bpf_dynptr_write)(const struct bpf_dynptr *dst, __u32 offset, void *src, __u32 len, __u64 flags) = (void *) 202;",
+        checks: "Load time: helper gate (`CAP_BPF`). Run time: null or read-only → `-EINVAL`; range → `-E2BIG`; then per type, flags ≠ 0 → `-EINVAL` (LOCAL/RINGBUF). See [`crate::dynptr`].",
+        example: (LwtXmit, 5, 19, LircMode2),
+    }
+    DynptrData {
+        name: "bpf_dynptr_data",
+        kind: FuncKind::Helper(203),
+        since: (5, 19),
+        family: BaseCapBpf,
+        summary: "a direct pointer to `len` (constant) bytes at `offset` of a LOCAL or RINGBUF dynptr.",
+        params: [("ptr", "an initialised dynptr"), ("offset", "offset"), ("len", "a constant length")],
+        returns: "the pointer, or NULL (null dynptr, range, read-only, SKB/XDP/SKB_META type).",
+        signature: "static void *(* const bpf_dynptr_data)(const struct bpf_dynptr *ptr, __u32 offset, __u32 len) = (void *) 203;",
+        checks: "Load time: helper gate (`CAP_BPF`), `len` constant. Run time: null → NULL; range → NULL; read-only → NULL; SKB/XDP/SKB_META → NULL; else the pointer.",
+        example: (Netfilter, 6, 4, LircMode2),
+    }
+    UserRingbufDrain {
+        name: "bpf_user_ringbuf_drain",
+        kind: FuncKind::Helper(209),
+        since: (6, 1),
+        family: BaseCapBpf,
+        summary: "consume samples from a user ring buffer, calling `callback` with a dynptr to each.",
+        params: [
+            ("map", "a `BPF_MAP_TYPE_USER_RINGBUF` map"),
+            ("callback", "`long (*)(struct bpf_dynptr *dynptr, void *ctx)`, returning 0 (continue) or 1 (stop)"),
+            ("ctx", "passed to the callback"),
+            ("flags", "wakeup flags"),
+        ],
+        returns: "the number of samples consumed, or a negative errno (`-EINVAL` flags or bad header, `-EBUSY` another drainer, `-E2BIG`).",
+        signature: "static long (* const bpf_user_ringbuf_drain)(void *map, void *callback_fn, void *ctx, __u64 flags) = (void *) 209;",
+        checks: "Load time: helper gate (`CAP_BPF`), callback returns 0 or 1. Run time: flags → `-EINVAL`; busy → `-EBUSY`; then up to 128Ki samples, each header checked before the callback.",
+        example: (Syscall, 6, 1, LircMode2),
+    }
+    DynptrSlice {
+        name: "bpf_dynptr_slice",
+        kind: FuncKind::Kfunc,
+        since: (6, 4),
+        family: CommonKfunc,
+        summary: "a read-only pointer to `buffer__szk` bytes at `offset`, direct or copied into `buffer__opt`.",
+        params: [
+            ("p", "an initialised dynptr"),
+            ("offset", "offset"),
+            ("buffer__opt", "a buffer for non-linear data, or NULL"),
+            ("buffer__szk", "a constant size"),
+        ],
+        returns: "the pointer (read-only to the verifier), or NULL.",
+        signature: "void *bpf_dynptr_slice(const struct bpf_dynptr *p, u32 offset, void *buffer__opt, u32 buffer__szk)",
+        checks: "Load time: kfunc gate, then `buffer__szk` constant, the result must be NULL-checked. Run time: null → NULL; range → NULL; per type.",
+        example: (Kprobe, 6, 4, Unspec),
+    }
+    DynptrSliceRdwr {
+        name: "bpf_dynptr_slice_rdwr",
+        kind: FuncKind::Kfunc,
+        since: (6, 4),
+        family: SliceRdwr,
+        summary: "a writable pointer to `buffer__szk` bytes at `offset`, direct or copied into `buffer__opt`.",
+        params: [
+            ("p", "an initialised, writable dynptr"),
+            ("offset", "offset"),
+            ("buffer__opt", "a buffer for non-linear data, or NULL"),
+            ("buffer__szk", "a constant size"),
+        ],
+        returns: "the pointer, or NULL (also for a read-only dynptr).",
+        signature: "void *bpf_dynptr_slice_rdwr(const struct bpf_dynptr *p, u32 offset, void *buffer__opt, u32 buffer__szk)",
+        checks: "Load time: kfunc gate, arguments, then `the prog does not allow writes to packet data` (`-EINVAL`) unless the program type may write packets. Run time: null or read-only → NULL; range → NULL; per type.",
+        example: (Xdp, 6, 4, Syscall),
+    }
+    DynptrAdjust {
+        name: "bpf_dynptr_adjust",
+        kind: FuncKind::Kfunc,
+        since: (6, 5),
+        family: CommonKfunc,
+        summary: "narrow a dynptr to `[start, end)` of its current view.",
+        params: [("p", "an initialised dynptr"), ("start", "new start"), ("end", "new end")],
+        returns: "0; `-EINVAL` (null, start > end), `-ERANGE` (beyond the size).",
+        signature: "int bpf_dynptr_adjust(const struct bpf_dynptr *p, u32 start, u32 end)",
+        checks: "Load time: kfunc gate. Run time: null or start > end → `-EINVAL`; start or end > size → `-ERANGE`; else 0.",
+        example: (SkReuseport, 6, 5, Unspec),
+    }
+    DynptrIsNull {
+        name: "bpf_dynptr_is_null",
+        kind: FuncKind::Kfunc,
+        since: (6, 5),
+        family: CommonKfunc,
+        summary: "whether the dynptr is null.",
+        params: [("p", "an initialised dynptr")],
+        returns: "true for a null dynptr.",
+        signature: "bool bpf_dynptr_is_null(const struct bpf_dynptr *p)",
+        checks: "Load time: kfunc gate. Run time: no checks.",
+        example: (FlowDissector, 6, 5, Unspec),
+    }
+    DynptrIsRdonly {
+        name: "bpf_dynptr_is_rdonly",
+        kind: FuncKind::Kfunc,
+        since: (6, 5),
+        family: CommonKfunc,
+        summary: "whether the dynptr is read-only (false for a null dynptr).",
+        params: [("p", "an initialised dynptr")],
+        returns: "the read-only bit; false when null.",
+        signature: "bool bpf_dynptr_is_rdonly(const struct bpf_dynptr *p)",
+        checks: "Load time: kfunc gate. Run time: null → false.",
+        example: (CgroupSkb, 6, 5, Unspec),
+    }
+    DynptrSize {
+        name: "bpf_dynptr_size",
+        kind: FuncKind::Kfunc,
+        since: (6, 5),
+        family: CommonKfunc,
+        summary: "the dynptr's current size.",
+        params: [("p", "an initialised dynptr")],
+        returns: "the size; `(u32)-EINVAL` for a null dynptr.",
+        signature: "__u32 bpf_dynptr_size(const struct bpf_dynptr *p)",
+        checks: "Load time: kfunc gate. Run time: null → `(u32)-EINVAL`.",
+        example: (CgroupDevice, 6, 12, Unspec),
+    }
+    DynptrClone {
+        name: "bpf_dynptr_clone",
+        kind: FuncKind::Kfunc,
+        since: (6, 5),
+        family: CommonKfunc,
+        summary: "copy a dynptr's view into a new stack dynptr linked to it.",
+        params: [("p", "an initialised dynptr"), ("clone__uninit", "an uninitialised stack dynptr")],
+        returns: "0; `-EINVAL` for a null source (the clone is null).",
+        signature: "int bpf_dynptr_clone(const struct bpf_dynptr *p, struct bpf_dynptr *clone__uninit)",
+        checks: "Load time: kfunc gate. Run time: null → clone null, `-EINVAL`; else 0.",
+        example: (SockOps, 6, 15, Unspec),
+    }
+    DynptrCopy {
+        name: "bpf_dynptr_copy",
+        kind: FuncKind::Kfunc,
+        since: (6, 15),
+        family: CommonKfunc,
+        summary: "copy `size` bytes between two dynptrs (overlap-safe for contiguous memory). Version **UNVERIFIED**.",
+        params: [
+            ("dst_ptr", "destination dynptr"),
+            ("dst_off", "offset into it"),
+            ("src_ptr", "source dynptr"),
+            ("src_off", "offset into it"),
+            ("size", "bytes"),
+        ],
+        returns: "0, or the errno of the failing read/write (`-EINVAL`, `-E2BIG`).",
+        signature: "int bpf_dynptr_copy(struct bpf_dynptr *dst_ptr, u32 dst_off, struct bpf_dynptr *src_ptr, u32 src_off, u32 size)",
+        checks: "Load time: kfunc gate. Run time: slices of both; both direct → memmove; one direct → write/read through the other; neither → range checks (`-E2BIG`) then 256-byte chunks.",
+        example: (Syscall, 6, 15, Unspec),
+    }
+    DynptrMemset {
+        name: "bpf_dynptr_memset",
+        kind: FuncKind::Kfunc,
+        since: (6, 17),
+        family: CommonKfunc,
+        summary: "fill `size` bytes at `offset` of a dynptr with the byte `val`.",
+        params: [
+            ("p", "destination dynptr"),
+            ("offset", "offset into the dynptr"),
+            ("size", "number of bytes to fill"),
+            ("val", "the byte"),
+        ],
+        returns: "0 on success; negative error (`-EINVAL` read-only, `-E2BIG` range) otherwise.",
+        signature: "int bpf_dynptr_memset(struct bpf_dynptr *p, u32 offset, u32 size, u8 val)",
+        checks: "Load time: kfunc gate. Run time: writable slice → memset, 0; read-only → `-EINVAL`; range → `-E2BIG`; else 256-byte chunks.",
+        example: (Tracing, 6, 17, Unspec),
+    }
+    DynptrFromSkb {
+        name: "bpf_dynptr_from_skb",
+        kind: FuncKind::Kfunc,
+        since: (6, 4),
+        family: SkbKfunc,
+        summary: "make an SKB dynptr over the packet (read-only where the program may not write packets).",
+        params: [
+            ("s", "the `struct __sk_buff *` context, or a trusted `struct sk_buff *`"),
+            ("flags", "must be 0"),
+            ("ptr__uninit", "an uninitialised stack dynptr"),
+        ],
+        returns: "0; `-EINVAL` for flags (the dynptr is null).",
+        signature: "int bpf_dynptr_from_skb(struct __sk_buff *s, u64 flags, struct bpf_dynptr *ptr__uninit)",
+        checks: "Load time: kfunc gate, then `s` must be the context or a trusted sk_buff. Run time: flags ≠ 0 → null, `-EINVAL`; else size = `skb->len`.",
+        example: (SchedCls, 6, 4, Xdp),
+    }
+    DynptrFromXdp {
+        name: "bpf_dynptr_from_xdp",
+        kind: FuncKind::Kfunc,
+        since: (6, 4),
+        family: XdpKfunc,
+        summary: "make an XDP dynptr over the frame, fragments included.",
+        params: [
+            ("x", "the `struct xdp_md *` context"),
+            ("flags", "must be 0"),
+            ("ptr__uninit", "an uninitialised stack dynptr"),
+        ],
+        returns: "0; `-EINVAL` for flags.",
+        signature: "int bpf_dynptr_from_xdp(struct xdp_md *x, u64 flags, struct bpf_dynptr *ptr__uninit)",
+        checks: "Load time: kfunc gate. Run time: flags ≠ 0 → null, `-EINVAL`; else size = `xdp_get_buff_len()`.",
+        example: (Xdp, 6, 4, SchedCls),
+    }
+    DynptrFromSkbMeta {
+        name: "bpf_dynptr_from_skb_meta",
+        kind: FuncKind::Kfunc,
+        since: (6, 18),
+        family: SkbMetaKfunc,
+        summary: "make an SKB_META dynptr over the packet's metadata area (tc only).",
+        params: [
+            ("skb_", "the `struct __sk_buff *` context"),
+            ("flags", "must be 0"),
+            ("ptr__uninit", "an uninitialised stack dynptr"),
+        ],
+        returns: "0; `-EINVAL` for flags.",
+        signature: "int bpf_dynptr_from_skb_meta(struct __sk_buff *skb_, u64 flags, struct bpf_dynptr *ptr__uninit)",
+        checks: "Load time: kfunc gate. Run time: flags ≠ 0 → null, `-EINVAL`; size = `skb_metadata_len()`; read-only if the program may not write packets or the skb is cloned.",
+        example: (SchedAct, 6, 18, Xdp),
+    }
+    CpumaskCreate {
+        name: "bpf_cpumask_create",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "allocate an empty `struct bpf_cpumask` with one reference.",
+        params: [],
+        returns: "the cpumask (acquired; release it or store it as a kptr), or NULL when out of memory.",
+        signature: "struct bpf_cpumask *bpf_cpumask_create(void)",
+        checks: "Load time: kfunc gate; `KF_ACQUIRE | KF_RET_NULL`. Run time: allocation failure → NULL.",
+        example: (Tracing, 6, 3, Kprobe),
+    }
+    CpumaskRelease {
+        name: "bpf_cpumask_release",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "drop a reference; the last one frees the mask after an RCU grace period.",
+        params: [("cpumask", "an acquired cpumask")],
+        returns: "nothing.",
+        signature: "void bpf_cpumask_release(struct bpf_cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RELEASE`. Run time: none.",
+        example: (StructOps, 6, 3, Xdp),
+    }
+    CpumaskAcquire {
+        name: "bpf_cpumask_acquire",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "take another reference on a trusted cpumask.",
+        params: [("cpumask", "a referenced or trusted cpumask")],
+        returns: "the same cpumask, acquired.",
+        signature: "struct bpf_cpumask *bpf_cpumask_acquire(struct bpf_cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_ACQUIRE | KF_TRUSTED_ARGS`. Run time: none.",
+        example: (Lsm, 6, 3, SchedCls),
+    }
+    CpumaskFirst {
+        name: "bpf_cpumask_first",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "the lowest set CPU.",
+        params: [("cpumask", "the mask")],
+        returns: "the index; `small_cpumask_bits` (≥ nr_cpu_ids) when empty.",
+        signature: "u32 bpf_cpumask_first(const struct cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`. Run time: none. See [`crate::cpumask`].",
+        example: (Tracepoint, 6, 12, RawTracepoint),
+    }
+    CpumaskFirstZero {
+        name: "bpf_cpumask_first_zero",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "the lowest clear CPU.",
+        params: [("cpumask", "the mask")],
+        returns: "the index; `small_cpumask_bits` when full.",
+        signature: "u32 bpf_cpumask_first_zero(const struct cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (PerfEvent, 6, 12, SkLookup),
+    }
+    CpumaskFirstAnd {
+        name: "bpf_cpumask_first_and",
+        kind: FuncKind::Kfunc,
+        since: (6, 5),
+        family: Cpumask,
+        summary: "the lowest CPU set in both masks. Version **UNVERIFIED**.",
+        params: [("src1", "first mask"), ("src2", "second mask")],
+        returns: "the index; `small_cpumask_bits` when none.",
+        signature: "u32 bpf_cpumask_first_and(const struct cpumask *src1, const struct cpumask *src2)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 5, Xdp),
+    }
+    CpumaskSetCpu {
+        name: "bpf_cpumask_set_cpu",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "set a CPU's bit (atomic); silent no-op for cpu ≥ nr_cpu_ids.",
+        params: [("cpu", "the CPU (u32)"), ("cpumask", "a `struct bpf_cpumask`")],
+        returns: "nothing.",
+        signature: "void bpf_cpumask_set_cpu(u32 cpu, struct bpf_cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`. Run time: cpu ≥ nr_cpu_ids → nothing.",
+        example: (Syscall, 6, 11, SkMsg),
+    }
+    CpumaskClearCpu {
+        name: "bpf_cpumask_clear_cpu",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "clear a CPU's bit (atomic); silent no-op for cpu ≥ nr_cpu_ids.",
+        params: [("cpu", "the CPU"), ("cpumask", "a `struct bpf_cpumask`")],
+        returns: "nothing.",
+        signature: "void bpf_cpumask_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`. Run time: invalid cpu → nothing.",
+        example: (Tracing, 6, 3, CgroupSkb),
+    }
+    CpumaskTestCpu {
+        name: "bpf_cpumask_test_cpu",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "whether a CPU's bit is set (false for cpu ≥ nr_cpu_ids).",
+        params: [("cpu", "the CPU"), ("cpumask", "the mask")],
+        returns: "the bit.",
+        signature: "bool bpf_cpumask_test_cpu(u32 cpu, const struct cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`. Run time: invalid cpu → false.",
+        example: (Tracing, 6, 3, SchedCls),
+    }
+    CpumaskTestAndSetCpu {
+        name: "bpf_cpumask_test_and_set_cpu",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "set a CPU's bit and return its old value (atomic).",
+        params: [("cpu", "the CPU"), ("cpumask", "a `struct bpf_cpumask`")],
+        returns: "the old bit; false and no change for an invalid cpu.",
+        signature: "bool bpf_cpumask_test_and_set_cpu(u32 cpu, struct bpf_cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, CgroupSock),
+    }
+    CpumaskTestAndClearCpu {
+        name: "bpf_cpumask_test_and_clear_cpu",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "clear a CPU's bit and return its old value (atomic).",
+        params: [("cpu", "the CPU"), ("cpumask", "a `struct bpf_cpumask`")],
+        returns: "the old bit; false and no change for an invalid cpu.",
+        signature: "bool bpf_cpumask_test_and_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, CgroupSysctl),
+    }
+    CpumaskSetall {
+        name: "bpf_cpumask_setall",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "set the bits of all possible CPUs.",
+        params: [("cpumask", "a `struct bpf_cpumask`")],
+        returns: "nothing.",
+        signature: "void bpf_cpumask_setall(struct bpf_cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, SkSkb),
+    }
+    CpumaskClear {
+        name: "bpf_cpumask_clear",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "clear every bit.",
+        params: [("cpumask", "a `struct bpf_cpumask`")],
+        returns: "nothing.",
+        signature: "void bpf_cpumask_clear(struct bpf_cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, LwtIn),
+    }
+    CpumaskAnd {
+        name: "bpf_cpumask_and",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "`dst = src1 & src2`.",
+        params: [("dst", "a `struct bpf_cpumask`"), ("src1", "first mask"), ("src2", "second mask")],
+        returns: "true if `dst` is not empty.",
+        signature: "bool bpf_cpumask_and(struct bpf_cpumask *dst, const struct cpumask *src1, const struct cpumask *src2)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, LwtOut),
+    }
+    CpumaskOr {
+        name: "bpf_cpumask_or",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "`dst = src1 | src2`.",
+        params: [("dst", "a `struct bpf_cpumask`"), ("src1", "first mask"), ("src2", "second mask")],
+        returns: "nothing.",
+        signature: "void bpf_cpumask_or(struct bpf_cpumask *dst, const struct cpumask *src1, const struct cpumask *src2)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, LwtXmit),
+    }
+    CpumaskXor {
+        name: "bpf_cpumask_xor",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "`dst = src1 ^ src2`.",
+        params: [("dst", "a `struct bpf_cpumask`"), ("src1", "first mask"), ("src2", "second mask")],
+        returns: "nothing.",
+        signature: "void bpf_cpumask_xor(struct bpf_cpumask *dst, const struct cpumask *src1, const struct cpumask *src2)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, SockOps),
+    }
+    CpumaskEqual {
+        name: "bpf_cpumask_equal",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "whether two masks are equal.",
+        params: [("src1", "first mask"), ("src2", "second mask")],
+        returns: "the comparison.",
+        signature: "bool bpf_cpumask_equal(const struct cpumask *src1, const struct cpumask *src2)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, CgroupDevice),
+    }
+    CpumaskIntersects {
+        name: "bpf_cpumask_intersects",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "whether two masks share a CPU.",
+        params: [("src1", "first mask"), ("src2", "second mask")],
+        returns: "the answer.",
+        signature: "bool bpf_cpumask_intersects(const struct cpumask *src1, const struct cpumask *src2)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, CgroupSockAddr),
+    }
+    CpumaskSubset {
+        name: "bpf_cpumask_subset",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "whether every CPU of `src1` is in `src2`.",
+        params: [("src1", "the candidate subset"), ("src2", "the superset")],
+        returns: "the answer.",
+        signature: "bool bpf_cpumask_subset(const struct cpumask *src1, const struct cpumask *src2)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, LwtSeg6local),
+    }
+    CpumaskEmpty {
+        name: "bpf_cpumask_empty",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "whether no bit is set.",
+        params: [("cpumask", "the mask")],
+        returns: "the answer.",
+        signature: "bool bpf_cpumask_empty(const struct cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, SkReuseport),
+    }
+    CpumaskFull {
+        name: "bpf_cpumask_full",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "whether every possible CPU's bit is set.",
+        params: [("cpumask", "the mask")],
+        returns: "the answer.",
+        signature: "bool bpf_cpumask_full(const struct cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, FlowDissector),
+    }
+    CpumaskCopy {
+        name: "bpf_cpumask_copy",
+        kind: FuncKind::Kfunc,
+        since: (6, 3),
+        family: Cpumask,
+        summary: "`dst = src`.",
+        params: [("dst", "a `struct bpf_cpumask`"), ("src", "the source mask")],
+        returns: "nothing.",
+        signature: "void bpf_cpumask_copy(struct bpf_cpumask *dst, const struct cpumask *src)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 3, RawTracepointWritable),
+    }
+    CpumaskAnyDistribute {
+        name: "bpf_cpumask_any_distribute",
+        kind: FuncKind::Kfunc,
+        since: (6, 5),
+        family: Cpumask,
+        summary: "some set CPU, spreading picks across calls (replaced `bpf_cpumask_any` in 6.5).",
+        params: [("cpumask", "the mask")],
+        returns: "a set CPU; ≥ nr_cpu_ids when empty.",
+        signature: "u32 bpf_cpumask_any_distribute(const struct cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 5, CgroupSockopt),
+    }
+    CpumaskAnyAndDistribute {
+        name: "bpf_cpumask_any_and_distribute",
+        kind: FuncKind::Kfunc,
+        since: (6, 5),
+        family: Cpumask,
+        summary: "some CPU set in both masks, spreading picks (replaced `bpf_cpumask_any_and` in 6.5).",
+        params: [("src1", "first mask"), ("src2", "second mask")],
+        returns: "a CPU; ≥ nr_cpu_ids when the intersection is empty.",
+        signature: "u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1, const struct cpumask *src2)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 5, Netfilter),
+    }
+    CpumaskWeight {
+        name: "bpf_cpumask_weight",
+        kind: FuncKind::Kfunc,
+        since: (6, 8),
+        family: Cpumask,
+        summary: "the number of set bits. Version **UNVERIFIED** (absent in 6.7, present in 6.15).",
+        params: [("cpumask", "the mask")],
+        returns: "the popcount.",
+        signature: "u32 bpf_cpumask_weight(const struct cpumask *cpumask)",
+        checks: "Load time: kfunc gate; `KF_RCU`.",
+        example: (Tracing, 6, 8, Kprobe),
+    }
+    CpumaskPopulate {
+        name: "bpf_cpumask_populate",
+        kind: FuncKind::Kfunc,
+        since: (6, 15),
+        family: Cpumask,
+        summary: "populate the CPU mask from the contents of a BPF memory region.",
+        params: [
+            ("cpumask", "the cpumask being populated"),
+            ("src", "the BPF memory holding the bit pattern"),
+            ("src__sz", "length of the BPF memory region in bytes"),
+        ],
+        returns: "0 if populated; `-EACCES` if the region is smaller than `bitmap_size(nr_cpu_ids)`; `-EINVAL` if it is not long-aligned on an architecture without efficient unaligned access.",
+        signature: "int bpf_cpumask_populate(struct cpumask *cpumask, void *src, size_t src__sz)",
+        checks: "Load time: kfunc gate; `KF_RCU`; `src`/`src__sz` readable memory. Run time: size → `-EACCES`, then alignment → `-EINVAL`, then copy whole longs. See [`crate::cpumask`].",
+        example: (Syscall, 6, 15, Xdp),
+    }
+}
+
+impl Func {
+    /// The function with the kernel name `name` (`"bpf_cpumask_create"`; the `bpf_` prefix may be left out).
+    pub fn from_name(name: &str) -> Option<Func> {
+        let name = name.trim();
+        Func::ALL.iter().copied().find(|f| f.name() == name || f.name().strip_prefix("bpf_") == Some(name))
+    }
+
+    /// The uapi helper id, for helpers.
+    pub const fn helper_id(self) -> Option<u32> {
+        match self.kind() {
+            FuncKind::Helper(id) => Some(id),
+            FuncKind::Kfunc => None,
+        }
+    }
+
+    /// True for kfuncs.
+    pub const fn is_kfunc(self) -> bool {
+        matches!(self.kind(), FuncKind::Kfunc)
+    }
+
+    /// The load-time gate it passes first: [`HELPER_GATE`] or [`KFUNC_GATE`].
+    pub const fn gate(self) -> &'static str {
+        if self.is_kfunc() {
+            KFUNC_GATE
+        } else {
+            HELPER_GATE
+        }
+    }
+}
+
+impl fmt::Display for Func {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The version from which the family's gate opens for `prog` (before the function's own version and the
+/// type's are applied), or `None` where it never does.
+fn family_gate(func: Func, prog: &Prog) -> Option<KernelVersion> {
+    use ProgType::*;
+    let ty = prog.resolved_type();
+    let any = v(3, 18);
+    match func.family() {
+        Family::Sockopt => sockopt_gate(func, ty, prog.attach),
+        Family::Ringbuf | Family::BaseCapBpf => ty.has_base_helpers().then_some(any),
+        Family::CommonKfunc => common_kfunc_gate(ty),
+        Family::SliceRdwr => {
+            if ty.may_write_packet() {
+                common_kfunc_gate(ty)
+            } else {
+                None
+            }
+        }
+        Family::SkbKfunc => match ty {
+            SchedCls | SchedAct | SkSkb | SocketFilter | CgroupSkb | LwtIn | LwtOut | LwtXmit | LwtSeg6local => {
+                Some(any)
+            }
+            // Registered for CGROUP_SKB, i.e. on the CGROUP hook, which every cgroup type and SOCK_OPS share.
+            CgroupSock | CgroupDevice | CgroupSockAddr | CgroupSockopt | CgroupSysctl | SockOps => {
+                common_kfunc_gate(ty)
+            }
+            Netfilter => Some(v(6, 5)),
+            Tracing | Tracepoint | PerfEvent | Lsm => Some(v(6, 13)),
+            _ => None,
+        },
+        Family::XdpKfunc => (ty == Xdp).then_some(any),
+        Family::SkbMetaKfunc => matches!(ty, SchedCls | SchedAct).then_some(any),
+        Family::Cpumask => match ty {
+            Tracing | StructOps | Lsm => Some(any),
+            Tracepoint | PerfEvent => Some(v(6, 12)),
+            Syscall => Some(v(6, 11)),
+            _ => None,
+        },
+    }
+}
+
+/// The per-type floor of the common kfuncs: the seed page's tags (`bpf_dynptr_memset`).
+fn common_kfunc_gate(ty: ProgType) -> Option<KernelVersion> {
+    use ProgType::*;
+    match ty {
+        Unspec | Ext => None,
+        CgroupDevice | CgroupSock | CgroupSockopt | CgroupSysctl | PerfEvent | Tracepoint => Some(v(6, 12)),
+        CgroupSockAddr => Some(v(6, 7)),
+        SockOps => Some(v(6, 15)),
+        _ => Some(v(3, 18)),
+    }
+}
+
+fn sockopt_gate(func: Func, ty: ProgType, attach: Attach) -> Option<KernelVersion> {
+    use ProgType::*;
+    match (ty, attach) {
+        (SockOps, _) => Some(func.since()),
+        (CgroupSockAddr, Attach::SockAddr(h)) if h.is_unix() => Some(v(6, 7)),
+        (CgroupSockAddr, _) => Some(v(5, 8)),
+        (CgroupSockopt, Attach::CgroupSetsockopt) => Some(v(5, 15)),
+        (Lsm, Attach::LsmCgroup(h)) if h.has_sockopt() => Some(v(6, 0)),
+        (StructOps, Attach::TcpCaOp) => Some(v(5, 15)),
+        (Tracing, Attach::Iter(IterTarget::Tcp)) => Some(v(5, 15)),
+        (Tracing, Attach::Iter(IterTarget::Unix)) => Some(v(5, 18)),
+        _ => None,
+    }
+}
+
+/// The first kernel version in which the program `prog` (type and attach point) may call `func`, or `None`
+/// if no version allows it. The answer is never earlier than the function or the program type.
+///
+/// An EXT program answers as its target (`Attach::ExtOf(t)`), but not before 5.6.
+///
+/// ```
+/// use bpf_model::prog::{availability_for, Attach, Func, IterTarget, LsmHook, Prog, ProgType};
+/// use bpf_model::KernelVersion;
+/// let iter_tcp = Prog::new(ProgType::Tracing, Attach::Iter(IterTarget::Tcp));
+/// assert_eq!(availability_for(Func::Setsockopt, &iter_tcp), Some(KernelVersion::new(5, 15, 0)));
+/// let tp_btf = Prog::new(ProgType::Tracing, Attach::TpBtf);
+/// assert_eq!(availability_for(Func::Setsockopt, &tp_btf), None);
+/// let lsm = Prog::new(ProgType::Lsm, Attach::LsmCgroup(LsmHook::SocketPostCreate));
+/// assert_eq!(availability_for(Func::Getsockopt, &lsm), Some(KernelVersion::new(6, 0, 0)));
+/// let ext = Prog::new(ProgType::Ext, Attach::ExtOf(ProgType::Xdp));
+/// assert_eq!(availability_for(Func::DynptrFromXdp, &ext), Some(KernelVersion::new(6, 4, 0)));
+/// ```
+pub fn availability_for(func: Func, prog: &Prog) -> Option<KernelVersion> {
+    if prog.prog_type == ProgType::Unspec {
+        return None;
+    }
+    if prog.prog_type == ProgType::Ext {
+        let Attach::ExtOf(target) = prog.attach else { return None };
+        if matches!(target, ProgType::Ext | ProgType::Unspec) {
+            return None;
+        }
+        let inner = availability_for(func, &Prog::of(target))?;
+        return Some(later(inner, ProgType::Ext.since()));
+    }
+    let gate = family_gate(func, prog)?;
+    Some(later(later(gate, func.since()), prog.prog_type.since()))
+}
+
+/// The attach points of a type that change an answer, the first being the type's default.
+pub fn attach_points(prog_type: ProgType) -> Vec<Attach> {
+    use ProgType::*;
+    match prog_type {
+        CgroupSockAddr => [
+            SockAddrHook::Connect4,
+            SockAddrHook::Connect6,
+            SockAddrHook::Bind4,
+            SockAddrHook::Bind6,
+            SockAddrHook::Sendmsg4,
+            SockAddrHook::Sendmsg6,
+            SockAddrHook::Recvmsg4,
+            SockAddrHook::Recvmsg6,
+            SockAddrHook::Getpeername4,
+            SockAddrHook::Getpeername6,
+            SockAddrHook::Getsockname4,
+            SockAddrHook::Getsockname6,
+            SockAddrHook::UnixConnect,
+            SockAddrHook::UnixSendmsg,
+            SockAddrHook::UnixRecvmsg,
+            SockAddrHook::UnixGetpeername,
+            SockAddrHook::UnixGetsockname,
+        ]
+        .into_iter()
+        .map(Attach::SockAddr)
+        .collect(),
+        CgroupSockopt => vec![Attach::CgroupSetsockopt, Attach::CgroupGetsockopt],
+        Lsm => {
+            let hooks = [
+                LsmHook::SockGraft,
+                LsmHook::InetCskClone,
+                LsmHook::InetConnEstablished,
+                LsmHook::SocketPostCreate,
+                LsmHook::SocketSocketpair,
+                LsmHook::SocketSockRcvSkb,
+                LsmHook::SocketBind,
+                LsmHook::Other,
+            ];
+            hooks.iter().map(|&h| Attach::LsmMac(h)).chain(hooks.iter().map(|&h| Attach::LsmCgroup(h))).collect()
+        }
+        Tracing => vec![
+            Attach::TpBtf,
+            Attach::Trampoline,
+            Attach::Iter(IterTarget::Tcp),
+            Attach::Iter(IterTarget::Unix),
+            Attach::Iter(IterTarget::Task),
+        ],
+        StructOps => vec![Attach::TcpCaOp, Attach::TcpCaRelease, Attach::Default],
+        Ext => ProgType::ALL
+            .into_iter()
+            .filter(|t| !matches!(t, ProgType::Ext | ProgType::Unspec))
+            .map(Attach::ExtOf)
+            .collect(),
+        _ => vec![Attach::Default],
+    }
+}
+
+/// The first kernel version in which some program of type `prog_type` may call `func` (the earliest over
+/// its attach points, see [`attach_points`]), or `None`.
+///
+/// ```
+/// use bpf_model::prog::{availability, Func, ProgType};
+/// use bpf_model::KernelVersion;
+/// assert_eq!(availability(Func::RingbufReserveDynptr, ProgType::Syscall), Some(KernelVersion::new(5, 19, 0)));
+/// assert_eq!(availability(Func::DynptrMemset, ProgType::SockOps), Some(KernelVersion::new(6, 17, 0)));
+/// assert_eq!(availability(Func::CpumaskPopulate, ProgType::Tracepoint), Some(KernelVersion::new(6, 15, 0)));
+/// assert_eq!(availability(Func::CpumaskPopulate, ProgType::Kprobe), None);
+/// assert_eq!(availability(Func::DynptrSliceRdwr, ProgType::Syscall), None);
+/// ```
+pub fn availability(func: Func, prog_type: ProgType) -> Option<KernelVersion> {
+    attach_points(prog_type).iter().filter_map(|a| availability_for(func, &Prog::new(prog_type, *a))).min()
+}
+
+/// True when only some attach points of `prog_type` may call `func`.
+pub fn depends_on_attach(func: Func, prog_type: ProgType) -> bool {
+    let answers: Vec<_> =
+        attach_points(prog_type).iter().map(|a| availability_for(func, &Prog::new(prog_type, *a))).collect();
+    answers.windows(2).any(|w| w[0] != w[1])
+}
+
+/// Why the verifier refuses a call.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "vectors", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "vectors", serde(rename_all = "snake_case"))]
+pub enum Denial {
+    /// The program type cannot be loaded at all (`BPF_PROG_TYPE_UNSPEC`): `-EINVAL` from `BPF_PROG_LOAD`.
+    ProgType,
+    /// The kernel does not know the function: a helper id at or above `__BPF_FUNC_MAX_ID` (`invalid func`,
+    /// `-EINVAL`), or a kfunc missing from vmlinux BTF (the loader cannot resolve it).
+    Unknown,
+    /// Helper with no prototype for this program: `program of this type cannot use helper bpf_<name>#<id>`,
+    /// `-EINVAL`.
+    HelperNotAllowed,
+    /// Kfunc not in a set registered for this program's hook: `calling kernel function <name> is not allowed`,
+    /// `-EACCES`.
+    KfuncNotAllowed,
+    /// `bpf_dynptr_slice_rdwr` in a program that may not write packet data: `the prog does not allow writes
+    /// to packet data`, `-EINVAL`.
+    PacketWrite,
+}
+
+impl Denial {
+    /// The verifier log line (without the trailing newline).
+    pub fn message(self, func: Func) -> String {
+        match self {
+            Denial::ProgType => "invalid program type".to_string(),
+            Denial::Unknown => match func.kind() {
+                FuncKind::Helper(id) => format!("invalid func unknown#{id}"),
+                FuncKind::Kfunc => format!("kfunc '{}' not found in kernel BTF", func.name()),
+            },
+            Denial::HelperNotAllowed => {
+                format!("program of this type cannot use helper {}#{}", func.name(), func.helper_id().unwrap_or(0))
+            }
+            Denial::KfuncNotAllowed => format!("calling kernel function {} is not allowed", func.name()),
+            Denial::PacketWrite => "the prog does not allow writes to packet data".to_string(),
+        }
+    }
+
+    /// The errno `BPF_PROG_LOAD` fails with.
+    pub fn errno(self) -> crate::Errno {
+        match self {
+            Denial::KfuncNotAllowed => crate::Errno::EACCES,
+            _ => crate::Errno::EINVAL,
+        }
+    }
+}
+
+/// The verifier's availability verdict for a call of `func` in `prog` on the kernel `profile` describes.
+///
+/// Check order (`kernel/bpf/verifier.c`): the program type must exist (`BPF_PROG_LOAD`), then the function
+/// must exist in this version, then the gate: for a helper the type's `get_func_proto` (`check_helper_call()`),
+/// for a kfunc the common hook and then the type's hook (`fetch_kfunc_meta()`); argument checks follow, and
+/// only after them the packet-write check of `bpf_dynptr_slice_rdwr`.
+///
+/// ```
+/// use bpf_model::prog::{check, Denial, Func, Prog, ProgType};
+/// use bpf_model::{KernelProfile, KernelVersion};
+/// let mut p = KernelProfile::x86_64_v6_18();
+/// assert_eq!(check(Func::DynptrSliceRdwr, &Prog::of(ProgType::Syscall), &p), Err(Denial::PacketWrite));
+/// assert_eq!(check(Func::RingbufOutput, &Prog::of(ProgType::LircMode2), &p), Err(Denial::HelperNotAllowed));
+/// p.version = KernelVersion::new(6, 16, 0);
+/// assert_eq!(check(Func::DynptrMemset, &Prog::of(ProgType::Syscall), &p), Err(Denial::Unknown));
+/// ```
+pub fn check(func: Func, prog: &Prog, profile: &KernelProfile) -> Result<(), Denial> {
+    let version = profile.version;
+    if prog.prog_type == ProgType::Unspec {
+        return Err(Denial::ProgType);
+    }
+    if version < func.since() {
+        return Err(Denial::Unknown);
+    }
+    match availability_for(func, prog) {
+        Some(since) if since <= version => Ok(()),
+        _ => {
+            let ty = prog.resolved_type();
+            if func.family() == Family::SliceRdwr
+                && availability_for(Func::DynptrSlice, prog).is_some_and(|s| s <= version)
+                && !ty.may_write_packet()
+            {
+                return Err(Denial::PacketWrite);
+            }
+            Err(if func.is_kfunc() { Denial::KfuncNotAllowed } else { Denial::HelperNotAllowed })
+        }
+    }
+}
+
+/// The overview table (markdown): one row per function, one column per program type; each cell the first
+/// version, `·` for never, `*` where only some attach points may. `src/prog/overview.md` holds its output.
+pub fn overview_table() -> String {
+    let types: Vec<ProgType> = ProgType::ALL.into_iter().filter(|t| *t != ProgType::Unspec).collect();
+    let mut out = String::new();
+    out.push_str(&types.iter().map(|t| format!("`{}` = `{}`", t.short(), t.name())).collect::<Vec<_>>().join(", "));
+    out.push_str(".\n\n| function |");
+    for t in &types {
+        out.push_str(&format!(" {} |", t.short()));
+    }
+    out.push_str("\n|---|");
+    for _ in &types {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for &f in Func::ALL {
+        out.push_str(&format!("| [`{}`](Func::{:?}) |", f.name(), f));
+        for &t in &types {
+            let cell = match availability(f, t) {
+                Some(ver) => format!("{}.{}{}", ver.major, ver.minor, if depends_on_attach(f, t) { "*" } else { "" }),
+                None => "·".to_string(),
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out
+}

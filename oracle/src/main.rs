@@ -4,6 +4,7 @@
 //! bpf-oracle conformance [--cases N] [--seed S] [--area A]... [--record [DIR]] [--record-limit N]
 //! bpf-oracle probe
 //! bpf-oracle profile
+//! bpf-oracle explain FUNCTION
 //! ```
 
 use bpf_model::vectors::AREAS;
@@ -20,7 +21,11 @@ const USAGE: &str = "usage:
       Areas: dynptr, ringbuf, cpumask, sockopt, availability. --record writes the kernel's outcomes to
       DIR/<area>.jsonl (default DIR: vectors). Exits non-zero if any area disagrees.
   bpf-oracle probe      Says whether this machine can load BPF programs, and why not.
-  bpf-oracle profile    Prints the KernelProfile detected from this system.";
+  bpf-oracle profile    Prints the KernelProfile detected from this system.
+  bpf-oracle explain FUNCTION
+      Prints the page of a modelled helper or kfunc (bpf_setsockopt, bpf_cpumask_populate, ...): what it
+      does, parameters, returns, signature, program types with versions, check order, and per program the
+      model's verdict next to the live kernel's verifier verdict.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +33,7 @@ fn main() -> ExitCode {
         Some("conformance") => conformance(&args[1..]),
         Some("probe") => probe_cmd(),
         Some("profile") => profile_cmd(),
+        Some("explain") => explain_cmd(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -64,6 +70,14 @@ fn profile_cmd() -> Result<ExitCode, String> {
         println!("could not read {what}: {why}");
     }
     Ok(if d.complete() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn explain_cmd(args: &[String]) -> Result<ExitCode, String> {
+    let [name] = args else { return Err(format!("explain needs one function name\n{USAGE}")) };
+    let profile = KernelProfile::detect().profile;
+    let page = areas::availability::explain(name, &profile, probe().ok())?;
+    print!("{page}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_num(flag: &str, v: Option<&String>) -> Result<u64, String> {

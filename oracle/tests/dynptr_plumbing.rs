@@ -1,7 +1,7 @@
 //! The foundation's proof of the plumbing: `bpf_dynptr_from_mem` + `bpf_dynptr_read` / `bpf_dynptr_write`
 //! over quickcheck-generated sizes, offsets, lengths and flags, model against the live kernel.
 
-use bpf_model::vectors::dynptr::{DynptrCase, DynptrOp, BUF_CAP};
+use bpf_model::vectors::dynptr::{DynptrCase, DynptrOp, Kind, Step, BUF_CAP};
 use bpf_model::vectors::{to_json, Case};
 use bpf_oracle::areas::dynptr::DynptrArea;
 use bpf_oracle::conformance::Area;
@@ -35,7 +35,17 @@ impl Arbitrary for QcCase {
         } else {
             DynptrOp::Write { offset, len, flags, src_seed: u8::arbitrary(g) }
         };
-        QcCase(DynptrCase { size, from_mem_flags, seed: u8::arbitrary(g), op })
+        QcCase(DynptrCase {
+            kind: Kind::Local,
+            size,
+            head: 0,
+            flags: from_mem_flags,
+            seed: u8::arbitrary(g),
+            aux_size: 0,
+            aux_seed: 0,
+            pre_adjust: None,
+            steps: vec![Step { h: 0, op }],
+        })
     }
 
     fn shrink(&self) -> Box<dyn Iterator<Item = QcCase>> {
@@ -44,8 +54,8 @@ impl Arbitrary for QcCase {
         if c.size > 0 {
             out.push(QcCase(DynptrCase { size: c.size / 2, ..c.clone() }));
         }
-        if c.from_mem_flags != 0 {
-            out.push(QcCase(DynptrCase { from_mem_flags: 0, ..c.clone() }));
+        if c.flags != 0 {
+            out.push(QcCase(DynptrCase { flags: 0, ..c.clone() }));
         }
         Box::new(out.into_iter())
     }

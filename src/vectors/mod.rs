@@ -14,7 +14,12 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 use std::path::Path;
 
+pub mod availability;
+pub mod cpumask;
 pub mod dynptr;
+#[cfg(not(loom))]
+pub mod ringbuf;
+pub mod sockopt;
 
 /// The areas the conformance run knows, in report order.
 pub const AREAS: [&str; 5] = ["dynptr", "ringbuf", "cpumask", "sockopt", "availability"];
@@ -137,6 +142,11 @@ pub fn replay_area(area: &str, path: &Path) -> Result<Replay, ReplayError> {
     })?;
     match area {
         "dynptr" => replay_text::<dynptr::DynptrCase>(&file, &text),
+        "availability" => replay_text::<availability::AvailabilityCase>(&file, &text),
+        "cpumask" => replay_text::<cpumask::CpumaskCase>(&file, &text),
+        "sockopt" => replay_text::<sockopt::SockoptCase>(&file, &text),
+        #[cfg(not(loom))]
+        "ringbuf" => replay_text::<ringbuf::RingbufCase>(&file, &text),
         _ => Err(ReplayError { file, line: 0, reason: format!("no case type for area {area:?}") }),
     }
 }

@@ -1,131 +1,419 @@
 //! The dynptr area: `oracle/bpf/dynptr.bpf.c` against `bpf_model::dynptr`.
+//!
+//! Every dynptr type the kernel lets a test run reach: LOCAL and RINGBUF in SYSCALL programs, SKB and SKB_META
+//! in TC test runs, the read-only SKB in a `cgroup_skb` test run, XDP (linear and with fragments) in an
+//! `xdp.frags` test run. The case's arguments go to the programs' global data; each program runs the same
+//! sequence (constructor, second LOCAL dynptr, adjust, clone, steps) and writes its returns back.
 
 use crate::conformance::Area;
-use crate::kernel::{self, skel::dynptr as skel, OracleError, Pod};
+use crate::kernel::{self, skel::dynptr as skel, OracleError};
 use crate::rng::Rng;
-use bpf_model::vectors::dynptr::{fill_byte, DynptrCase, DynptrOp, DynptrOutcome, BUF_CAP};
+use bpf_model::dynptr::DYNPTR_MAX_SIZE;
+use bpf_model::vectors::dynptr::{
+    const_len, fill_byte, DynptrCase, DynptrOp, DynptrOutcome, Kind, Step, AUX_CAP, CONST_LENS, ETH_HLEN, MAX_FRAGS,
+    MEM_CAP, NSTEPS, OUT_CAP, PAGE_SIZE, RINGBUF_MAX_SAMPLE, SKB_MAX, XDP_MAX, XDP_MAX_LINEAR,
+};
 use bpf_model::vectors::ByteImage;
 use bpf_model::KernelProfile;
+use libbpf_rs::{RingBuffer, RingBufferBuilder};
+use std::cell::RefCell;
+use std::rc::Rc;
 
-// SAFETY: `dynptr_args` is the skeleton's repr(C) struct of u32/u64/i64 fields.
-unsafe impl Pod for skel::types::dynptr_args {}
-
-/// The loaded dynptr programs.
+/// The loaded dynptr programs and the consumer of their ring buffer.
 pub struct DynptrArea {
+    ring: RingBuffer<'static>,
+    records: Rc<RefCell<Vec<Vec<u8>>>>,
     skel: skel::DynptrSkel<'static>,
+}
+
+fn op_code(op: &DynptrOp) -> u32 {
+    match op {
+        DynptrOp::Read { .. } => 1,
+        DynptrOp::Write { .. } => 2,
+        DynptrOp::Data { .. } => 3,
+        DynptrOp::Slice { .. } => 4,
+        DynptrOp::SliceRdwr { .. } => 5,
+        DynptrOp::Adjust { .. } => 6,
+        DynptrOp::IsNull => 7,
+        DynptrOp::IsRdonly => 8,
+        DynptrOp::Size => 9,
+        DynptrOp::Clone => 10,
+        DynptrOp::Copy { .. } => 11,
+        DynptrOp::Memset { .. } => 12,
+    }
+}
+
+fn step_args(s: &Step) -> skel::types::step {
+    let mut a = skel::types::step { op: op_code(&s.op), h: u32::from(s.h), ..Default::default() };
+    match s.op {
+        DynptrOp::Read { len, offset, flags } => (a.a, a.b, a.flags) = (offset, len, flags),
+        DynptrOp::Write { offset, len, flags, .. } => (a.a, a.b, a.flags) = (offset, len, flags),
+        DynptrOp::Data { offset, len, val } => (a.a, a.b, a.val) = (offset, len, u32::from(val)),
+        DynptrOp::Slice { offset, len, buffer } => (a.a, a.b, a.buffer) = (offset, len, u32::from(buffer)),
+        DynptrOp::SliceRdwr { offset, len, buffer, val } => {
+            (a.a, a.b, a.buffer, a.val) = (offset, len, u32::from(buffer), u32::from(val))
+        }
+        DynptrOp::Adjust { start, end } => (a.a, a.b) = (start, end),
+        DynptrOp::IsNull | DynptrOp::IsRdonly | DynptrOp::Size | DynptrOp::Clone => {}
+        DynptrOp::Copy { dst_off, src, src_off, len } => {
+            (a.a, a.src, a.b, a.c) = (dst_off, u32::from(src), src_off, len)
+        }
+        DynptrOp::Memset { offset, len, val } => (a.a, a.b, a.val) = (offset, len, u32::from(val)),
+    }
+    a
+}
+
+/// A u32 near the interesting points of a dynptr of `size` bytes (and of XDP's 0xffff limit).
+fn point(rng: &mut Rng, size: u32, bound: u32) -> u32 {
+    match rng.below(10) {
+        0 => 0xffff - rng.below(3) as u32 + 1,
+        1 => size.wrapping_sub(rng.below(3) as u32),
+        _ => rng.edgy_u32(size, bound),
+    }
+}
+
+fn flags(rng: &mut Rng) -> u64 {
+    match rng.below(20) {
+        0 => 1u64 << rng.below(64),
+        1 => 1 + rng.below(3),
+        _ => 0,
+    }
+}
+
+/// Runs a SYSCALL program once without a context (its arguments are in its global data).
+fn run_no_ctx(prog: &libbpf_rs::ProgramMut<'_>) -> Result<u32, OracleError> {
+    prog.test_run(libbpf_rs::ProgramInput::default())
+        .map(|o| o.return_value)
+        .map_err(|e| OracleError::kernel("BPF_PROG_TEST_RUN (syscall)", e))
+}
+
+impl DynptrArea {
+    fn gen_op(
+        rng: &mut Rng,
+        kind: Kind,
+        size: u32,
+        first: bool,
+        nsteps: usize,
+        has3: bool,
+        edge: u32,
+    ) -> (u8, DynptrOp) {
+        let cap = OUT_CAP as u32;
+        let h = match rng.below(10) {
+            0..=4 => 0,
+            5..=7 => 1,
+            8 => 2,
+            _ if has3 => 3,
+            _ => 1,
+        };
+        // Half of the ranges are valid ones (offset + len <= size), so that the success paths (direct,
+        // buffer, chunked) are exercised as much as the edges.
+        let valid = rng.chance(1, 2);
+        let vlen = |rng: &mut Rng, max: u32| rng.below(u64::from(size.min(max)) + 1) as u32;
+        // For XDP with fragments, a third of the valid ranges straddle the end of the linear area.
+        let voff = |rng: &mut Rng, len: u32| {
+            if edge > 0 && rng.chance(1, 3) {
+                edge.saturating_sub(rng.below(u64::from(len) + 1) as u32).min(size.saturating_sub(len))
+            } else {
+                rng.below(u64::from(size.saturating_sub(len)) + 1) as u32
+            }
+        };
+        let span = size.max(16);
+        let op = loop {
+            let pick = rng.below(12);
+            // slice_rdwr is refused by the verifier in programs that may not write packets.
+            if pick == 4 && kind == Kind::SkbRdonly {
+                continue;
+            }
+            // A clone into d3 first, so that later steps can use d3.
+            if pick == 9 && !first && nsteps > 1 && rng.chance(1, 2) {
+                continue;
+            }
+            break pick;
+        };
+        let len = |rng: &mut Rng| point(rng, size, span);
+        let small = |rng: &mut Rng| rng.edgy_u32(size, cap).min(cap);
+        let clen = |rng: &mut Rng| *rng.pick(&CONST_LENS) + u32::from(rng.chance(1, 8));
+        let op = match op {
+            0 | 1 | 3 | 4 | 10 | 11 if valid => {
+                let l = match op {
+                    0 | 1 => vlen(rng, cap),
+                    3 | 4 => const_len(vlen(rng, 256)),
+                    _ => vlen(rng, u32::MAX),
+                };
+                let offset = voff(rng, l);
+                match op {
+                    0 => DynptrOp::Read { len: l, offset, flags: 0 },
+                    1 => DynptrOp::Write { offset, len: l, flags: 0, src_seed: rng.next_u32() as u8 },
+                    3 => DynptrOp::Slice { offset, len: l, buffer: rng.chance(1, 2) },
+                    4 => DynptrOp::SliceRdwr { offset, len: l, buffer: rng.chance(1, 2), val: rng.next_u32() as u8 },
+                    10 => DynptrOp::Copy {
+                        dst_off: offset,
+                        src: if has3 { *rng.pick(&[0u8, 1, 1, 2, 2, 3]) } else { *rng.pick(&[0u8, 1, 1, 2, 2]) },
+                        src_off: voff(rng, l),
+                        len: l,
+                    },
+                    _ => DynptrOp::Memset { offset, len: l, val: rng.next_u32() as u8 },
+                }
+            }
+            0 => {
+                let l = small(rng);
+                DynptrOp::Read { len: l, offset: point(rng, size.wrapping_sub(l), span), flags: flags(rng) }
+            }
+            1 => {
+                let l = small(rng);
+                let f = if rng.chance(1, 4) { flags(rng) | rng.below(4) } else { flags(rng) };
+                DynptrOp::Write {
+                    offset: point(rng, size.wrapping_sub(l), span),
+                    len: l,
+                    flags: f,
+                    src_seed: rng.next_u32() as u8,
+                }
+            }
+            2 => {
+                let l = clen(rng);
+                DynptrOp::Data { offset: point(rng, size.wrapping_sub(l), span), len: l, val: rng.next_u32() as u8 }
+            }
+            3 | 4 => {
+                let l = clen(rng);
+                let offset = point(rng, size.wrapping_sub(l.min(256)), span);
+                let buffer = rng.chance(1, 2);
+                if op == 3 {
+                    DynptrOp::Slice { offset, len: l, buffer }
+                } else {
+                    DynptrOp::SliceRdwr { offset, len: l, buffer, val: rng.next_u32() as u8 }
+                }
+            }
+            5 => {
+                let start = point(rng, size, span);
+                let end =
+                    if rng.chance(1, 2) { point(rng, size, span) } else { start.wrapping_add(rng.below(64) as u32) };
+                DynptrOp::Adjust { start, end }
+            }
+            6 => DynptrOp::IsNull,
+            7 => DynptrOp::IsRdonly,
+            8 => DynptrOp::Size,
+            9 => DynptrOp::Clone,
+            10 => {
+                let l = if rng.chance(1, 3) { rng.below(u64::from(span) + 1) as u32 } else { len(rng) };
+                DynptrOp::Copy {
+                    dst_off: point(rng, size.wrapping_sub(l), span),
+                    src: if has3 { *rng.pick(&[0u8, 1, 1, 2, 2, 3]) } else { *rng.pick(&[0u8, 1, 1, 2, 2]) },
+                    src_off: point(rng, size.wrapping_sub(l), span),
+                    len: l,
+                }
+            }
+            _ => {
+                let l = if rng.chance(1, 3) { rng.below(u64::from(span) + 1) as u32 } else { len(rng) };
+                DynptrOp::Memset { offset: point(rng, size.wrapping_sub(l), span), len: l, val: rng.next_u32() as u8 }
+            }
+        };
+        (h, op)
+    }
+
+    fn bss(&mut self) -> Result<&mut skel::types::bss, OracleError> {
+        self.skel.maps.bss_data.as_deref_mut().ok_or_else(|| OracleError::Kernel("no .bss mmap".into()))
+    }
 }
 
 impl Area for DynptrArea {
     type Case = DynptrCase;
+    const DEFAULT_CASES: u64 = 100_000;
 
     fn open(_profile: &KernelProfile) -> Result<Self, OracleError> {
-        Ok(DynptrArea { skel: kernel::load(skel::DynptrSkelBuilder::default(), "dynptr.bpf.c")? })
+        let skel: skel::DynptrSkel<'static> = kernel::load(skel::DynptrSkelBuilder::default(), "dynptr.bpf.c")?;
+        let records: Rc<RefCell<Vec<Vec<u8>>>> = Rc::default();
+        let sink = records.clone();
+        let mut builder = RingBufferBuilder::new();
+        builder
+            .add(&skel.maps.rb, move |data: &[u8]| {
+                sink.borrow_mut().push(data.to_vec());
+                0
+            })
+            .map_err(|e| OracleError::kernel("ring buffer consumer", e))?;
+        let ring = builder.build().map_err(|e| OracleError::kernel("ring buffer consumer", e))?;
+        Ok(DynptrArea { ring, records, skel })
     }
 
     fn generate(&mut self, rng: &mut Rng) -> DynptrCase {
-        let cap = BUF_CAP as u32;
-        let size = rng.edgy_u32(cap, cap).min(cap);
-        let flags = |rng: &mut Rng| if rng.chance(1, 10) { 1u64 << rng.below(64) } else { 0 };
-        let from_mem_flags = if rng.chance(1, 20) { flags(rng) } else { 0 };
-        let len = rng.edgy_u32(size, cap).min(cap);
-        let offset = rng.edgy_u32(size.wrapping_sub(len), cap);
-        let op = if rng.chance(1, 2) {
-            DynptrOp::Read { len, offset, flags: flags(rng) }
-        } else {
-            DynptrOp::Write { offset, len, flags: flags(rng), src_seed: rng.next_u32() as u8 }
+        let kind = *rng.pick(&[Kind::Local, Kind::Ringbuf, Kind::Skb, Kind::SkbRdonly, Kind::SkbMeta, Kind::Xdp]);
+        let (size, head) = match kind {
+            Kind::Local => (rng.edgy_u32(MEM_CAP as u32, MEM_CAP as u32).min(MEM_CAP as u32), 0),
+            Kind::Ringbuf => {
+                let s = match rng.below(8) {
+                    0 => DYNPTR_MAX_SIZE + rng.below(3) as u32 - 1,
+                    1 => RINGBUF_MAX_SAMPLE + rng.below(3) as u32 - 1,
+                    2 => u32::MAX - rng.below(2) as u32,
+                    _ => rng.below(1100) as u32,
+                };
+                (s, 0)
+            }
+            Kind::Skb | Kind::SkbRdonly | Kind::SkbMeta => {
+                (ETH_HLEN + rng.edgy_u32(300, SKB_MAX - ETH_HLEN).min(SKB_MAX - ETH_HLEN), 0)
+            }
+            Kind::Xdp => {
+                let total = match rng.below(10) {
+                    0 => XDP_MAX - rng.below(6000) as u32,
+                    1..=3 => ETH_HLEN + rng.below(9000) as u32,
+                    _ => ETH_HLEN + rng.below(700) as u32,
+                };
+                let head = match rng.below(6) {
+                    0 => total,
+                    1 => XDP_MAX_LINEAR.min(total),
+                    2 => (ETH_HLEN + rng.below(64) as u32).min(total),
+                    _ => rng.below(u64::from(total) + 1) as u32,
+                };
+                // A test run fails with ENOMEM when the bytes past the linear area need more than 17 pages.
+                let total = total.min(head.min(XDP_MAX_LINEAR) + MAX_FRAGS * PAGE_SIZE);
+                (total, head)
+            }
         };
-        DynptrCase { size, from_mem_flags, seed: rng.next_u32() as u8, op }
+        let ctor_flags = if rng.chance(1, 25) { flags(rng) | 1 } else { 0 };
+        let dsize = match kind {
+            Kind::SkbRdonly => size - ETH_HLEN,
+            Kind::SkbMeta => 0,
+            _ => size,
+        };
+        let pre_adjust = if rng.chance(1, 4) {
+            let s = rng.edgy_u32(dsize, dsize);
+            Some((s, if rng.chance(3, 4) { rng.edgy_u32(dsize, dsize).max(s) } else { rng.edgy_u32(dsize, dsize) }))
+        } else {
+            None
+        };
+        let nsteps = 1 + rng.below(NSTEPS as u64) as usize;
+        let mut steps = Vec::new();
+        let mut has3 = false;
+        for i in 0..nsteps {
+            let edge = if kind == Kind::Xdp && size > head.min(XDP_MAX_LINEAR) { head.min(XDP_MAX_LINEAR) } else { 0 };
+            let (h, op) = Self::gen_op(rng, kind, dsize, i == 0, nsteps, has3, edge);
+            has3 |= op == DynptrOp::Clone && h != 3;
+            steps.push(Step { h, op });
+        }
+        DynptrCase {
+            kind,
+            size,
+            head,
+            flags: ctor_flags,
+            seed: rng.next_u32() as u8,
+            aux_size: rng.edgy_u32(AUX_CAP as u32, AUX_CAP as u32).min(AUX_CAP as u32),
+            aux_seed: rng.next_u32() as u8,
+            pre_adjust,
+            steps,
+        }
     }
 
     fn run_kernel(&mut self, case: &DynptrCase) -> Result<DynptrOutcome, OracleError> {
-        let bss = self.skel.maps.bss_data.as_deref_mut().ok_or_else(|| OracleError::Kernel("no .bss mmap".into()))?;
+        let bss = self.bss()?;
         for (i, b) in bss.mem.iter_mut().enumerate() {
             *b = fill_byte(case.seed, i);
         }
-        let mut args =
-            skel::types::dynptr_args { size: case.size, from_mem_flags: case.from_mem_flags, ..Default::default() };
-        match case.op {
-            DynptrOp::Read { len, offset, flags } => {
-                bss.buf.fill(0xAA);
-                (args.op, args.len, args.offset, args.flags) = (0, len, offset, flags);
-            }
-            DynptrOp::Write { offset, len, flags, src_seed } => {
-                for (i, b) in bss.buf.iter_mut().enumerate() {
-                    *b = fill_byte(src_seed, i);
+        for (i, b) in bss.rbfill.iter_mut().enumerate() {
+            *b = fill_byte(case.seed, i);
+        }
+        for (i, b) in bss.aux_mem.iter_mut().enumerate() {
+            *b = fill_byte(case.aux_seed, i);
+        }
+        for o in bss.outs.iter_mut() {
+            o.fill(0xAA);
+        }
+        let mut a = skel::types::dynptr_args {
+            size: case.size,
+            aux_size: case.aux_size,
+            flags: case.flags,
+            nsteps: case.steps.len().min(NSTEPS) as u32,
+            ..Default::default()
+        };
+        if let Some((s, e)) = case.pre_adjust {
+            (a.pre_adjust, a.pre_start, a.pre_end) = (1, s, e);
+        }
+        for (i, s) in case.steps.iter().take(NSTEPS).enumerate() {
+            a.steps[i] = step_args(s);
+            if let DynptrOp::Write { src_seed, .. } = s.op {
+                for (j, b) in bss.wsrc[i].iter_mut().enumerate() {
+                    *b = fill_byte(src_seed, j);
                 }
-                (args.op, args.len, args.offset, args.flags) = (1, len, offset, flags);
             }
         }
-        kernel::run_syscall(&self.skel.progs.dynptr_rw, &mut args)?;
-        let bss = self.skel.maps.bss_data.as_deref().ok_or_else(|| OracleError::Kernel("no .bss mmap".into()))?;
-        let dst = match case.op {
-            DynptrOp::Read { .. } => ByteImage::new(&bss.buf),
-            DynptrOp::Write { .. } => ByteImage::new(&[]),
+        bss.args = a;
+        let pkt: Vec<u8> = match case.kind {
+            Kind::Local | Kind::Ringbuf => Vec::new(),
+            _ => (0..case.size as usize).map(|i| fill_byte(case.seed, i)).collect(),
         };
-        Ok(DynptrOutcome { from_mem: args.from_mem_ret, ret: args.ret, mem: ByteImage::new(&bss.mem), dst })
+        let progs = &self.skel.progs;
+        let rdwr = case.steps.iter().any(|s| matches!(s.op, DynptrOp::SliceRdwr { .. }));
+        let mem = match case.kind {
+            Kind::Local if rdwr => {
+                kernel::run_packet(&progs.dynptr_local_tc, &[0u8; ETH_HLEN as usize], None, ETH_HLEN as usize)?;
+                None
+            }
+            Kind::Local => {
+                run_no_ctx(&progs.dynptr_local)?;
+                None
+            }
+            Kind::Ringbuf => {
+                if rdwr {
+                    let eth = [0u8; ETH_HLEN as usize];
+                    kernel::run_packet(&progs.dynptr_ringbuf_tc, &eth, None, ETH_HLEN as usize)?;
+                } else {
+                    run_no_ctx(&progs.dynptr_ringbuf)?;
+                }
+                self.records.borrow_mut().clear();
+                self.ring.consume().map_err(|e| OracleError::kernel("ring buffer consume", e))?;
+                let recs = std::mem::take(&mut *self.records.borrow_mut());
+                Some(recs.into_iter().next().unwrap_or_default())
+            }
+            Kind::Skb => Some(kernel::run_packet(&progs.dynptr_skb, &pkt, None, pkt.len())?.data_out),
+            Kind::SkbMeta => Some(kernel::run_packet(&progs.dynptr_skb_meta, &pkt, None, pkt.len())?.data_out),
+            Kind::SkbRdonly => Some(kernel::run_packet(&progs.dynptr_skb_rdonly, &pkt, None, pkt.len())?.data_out),
+            Kind::Xdp => {
+                // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex.
+                let mut ctx = [0u8; 24];
+                ctx[4..8].copy_from_slice(&case.head.to_ne_bytes());
+                Some(kernel::run_packet(&progs.dynptr_xdp, &pkt, Some(&mut ctx), pkt.len())?.data_out)
+            }
+        };
+        let bss = self.bss()?;
+        let a = &bss.args;
+        let n = case.steps.len().min(NSTEPS);
+        let outs = case
+            .steps
+            .iter()
+            .take(NSTEPS)
+            .enumerate()
+            .map(|(i, s)| if s.op.has_out() { ByteImage::new(&bss.outs[i]) } else { ByteImage::new(&[]) })
+            .collect();
+        Ok(DynptrOutcome {
+            ctor: a.ctor,
+            aux: a.aux,
+            pre: a.pre,
+            clone: a.clone,
+            rets: a.rets[..n].to_vec(),
+            outs,
+            mem: ByteImage::new(mem.as_deref().unwrap_or(&bss.mem)),
+            aux_mem: ByteImage::new(&bss.aux_mem),
+        })
     }
 
     fn shrink(&self, case: &DynptrCase) -> Vec<DynptrCase> {
         let mut out = Vec::new();
-        let mut push = |f: &dyn Fn(&mut DynptrCase)| {
-            let mut c = case.clone();
-            f(&mut c);
+        let mut push = |c: DynptrCase| {
             if c != *case {
                 out.push(c);
             }
         };
-        push(&|c| c.seed = 0);
-        push(&|c| c.from_mem_flags = 0);
-        push(&|c| c.size /= 2);
-        match case.op {
-            DynptrOp::Read { .. } => {
-                push(&|c| {
-                    if let DynptrOp::Read { len, .. } = &mut c.op {
-                        *len /= 2
-                    }
-                });
-                push(&|c| {
-                    if let DynptrOp::Read { offset, .. } = &mut c.op {
-                        *offset /= 2
-                    }
-                });
-                push(&|c| {
-                    if let DynptrOp::Read { flags, .. } = &mut c.op {
-                        *flags = 0
-                    }
-                });
-            }
-            DynptrOp::Write { .. } => {
-                push(&|c| {
-                    if let DynptrOp::Write { len, .. } = &mut c.op {
-                        *len /= 2
-                    }
-                });
-                push(&|c| {
-                    if let DynptrOp::Write { offset, .. } = &mut c.op {
-                        *offset /= 2
-                    }
-                });
-                push(&|c| {
-                    if let DynptrOp::Write { flags, .. } = &mut c.op {
-                        *flags = 0
-                    }
-                });
-                push(&|c| {
-                    if let DynptrOp::Write { src_seed, .. } = &mut c.op {
-                        *src_seed = 0
-                    }
-                });
+        for i in 0..case.steps.len() {
+            let mut c = case.clone();
+            c.steps.remove(i);
+            if !c.steps.is_empty() {
+                push(c);
             }
         }
+        push(DynptrCase { pre_adjust: None, ..case.clone() });
+        push(DynptrCase { seed: 0, aux_seed: 0, ..case.clone() });
+        push(DynptrCase { flags: 0, ..case.clone() });
         out
     }
 
     fn is_edge(&self, case: &DynptrCase) -> bool {
-        let (off, len) = match case.op {
-            DynptrOp::Read { offset, len, .. } | DynptrOp::Write { offset, len, .. } => (offset, len),
-        };
-        let near = |a: u32, b: u32| a.abs_diff(b) <= 1;
-        case.size == 0 || len == 0 || near(off.wrapping_add(len), case.size) || off > u32::MAX - 4
+        case.steps.len() <= 2 && case.size <= 9000 && case.pre_adjust.is_none()
     }
 }

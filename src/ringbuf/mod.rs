@@ -1,0 +1,73 @@
+//! The BPF ring buffer: `BPF_MAP_TYPE_RINGBUF` and `BPF_MAP_TYPE_USER_RINGBUF`.
+//!
+//! Kernel: `kernel/bpf/ringbuf.c`; user-space side as libbpf's `src/ringbuf.c`.
+//!
+//! # The protocol
+//!
+//! A ring is a data area of `size` bytes (a power of two, at least a page) and two free-running 64-bit
+//! byte positions: `producer_pos`, the end of the last reserved record, and `consumer_pos`, the end of
+//! the last consumed one. The offset of position `p` in the data area is `p & (size - 1)`. Producers
+//! append records; a record is an 8-byte header `{ len, pg_off }` and its payload, padded to 8 bytes.
+//!
+//! - **Reserve.** A producer claims `round_up(size + 8, 8)` bytes at `producer_pos`, writes the header with
+//!   the BUSY bit set, and moves `producer_pos` past it (release). A reservation fails (the kernel returns
+//!   NULL) when the new end would be more than `size - 1` bytes past `consumer_pos`, or more than `size - 1`
+//!   bytes past `pending_pos`, the oldest record still BUSY (v6.10+): no reservation may overtake a record
+//!   that is still being written, even when user space moved `consumer_pos` ahead by hand. So a ring of
+//!   `size` bytes never holds `size` bytes of records, and the largest payload is `size - 16`.
+//! - **Commit.** Submit or discard clears BUSY (discard also sets DISCARD) with a full barrier, then decides
+//!   whether to wake the consumer: FORCE_WAKEUP always, NO_WAKEUP never, otherwise only when the consumer
+//!   has consumed everything before this record (`consumer_pos & mask` equals the record's offset).
+//! - **Consume.** The consumer reads headers from `consumer_pos` up to `producer_pos` (acquire), stops at the
+//!   first BUSY one, skips DISCARD ones, and stores the new `consumer_pos` (release) after each record.
+//!   Records therefore become visible in reservation order and never past a busy one.
+//!
+//! # How this model does it
+//!
+//! The kernel reserves under a spinlock. Here producers claim space **without a lock**: a compare-and-swap
+//! on a private reservation cursor, checked against `consumer_pos` and `pending_pos` exactly as the kernel
+//! checks them, then the header, then `producer_pos` is published in reservation order (a producer waits
+//! only for producers that reserved before it to store their header, a few instructions, never for their
+//! payload or commit). `pending_pos` is advanced by whichever producer holds a scan try-lock; one that
+//! cannot take it uses the current value, which can only be more cautious, and retries if that alone made
+//! it fail. With one thread the result of every operation, every position and every byte of the ring is
+//! the kernel's ([`producer`]; checked against the live kernel by `bpf-oracle`). The kernel's own
+//! algorithm, the spinlock, is kept as [`ReserveMode::Spinlock`] for comparison.
+//!
+//! **Wrap-around.** The kernel maps the data pages twice, back to back, so that a record that runs past the
+//! end of the area is contiguous. Safe Rust cannot alias two virtual mappings without `mmap` (and this
+//! crate stays pure Rust, without libc), so the data area is allocated as `2 * size` bytes: a record that
+//! wraps is written contiguously across the end of the first copy, and its wrapped tail is copied to the
+//! start of the area when it is committed (and the old bytes copied the other way when it is reserved, so
+//! the producer sees what the kernel's sample would show). Only wrapping records pay for the copy, each
+//! producer and the consumer see one contiguous slice (a dynptr needs one), and the first `size` bytes are
+//! byte for byte the kernel's data area. The same [`Consumer`] reads a real kernel ring through its
+//! double mapping ([`RingMemory`]).
+//!
+//! ```
+//! use bpf_model::ringbuf::{RingBuf, BPF_RB_AVAIL_DATA, BPF_RB_FORCE_WAKEUP};
+//! use bpf_model::KernelProfile;
+//!
+//! let rb = RingBuf::new(&KernelProfile::x86_64_v6_18(), 4096).unwrap();
+//! let mut s = rb.reserve(5, 0).expect("space");
+//! s.write(0, b"hello");
+//! assert!(s.submit(0), "the consumer is waiting at this record: adaptive wakeup");
+//! rb.output(b"bye", BPF_RB_FORCE_WAKEUP).unwrap();
+//! assert_eq!(rb.query(BPF_RB_AVAIL_DATA), 16 + 16);
+//! let mut c = rb.consumer().unwrap();
+//! let mut got = Vec::new();
+//! c.consume(usize::MAX, |r| { got.push(r.data().to_vec()); 0 }).unwrap();
+//! assert_eq!(got, [b"hello".to_vec(), b"bye".to_vec()]);
+//! ```
+
+mod consumer;
+mod layout;
+mod producer;
+mod user;
+
+pub use consumer::{Consumer, Record, RingMemory};
+pub use layout::*;
+#[cfg(not(loom))]
+pub use producer::RingDynptr;
+pub use producer::{ReserveMode, RingBuf, Sample};
+pub use user::{UserRingBuf, UserSample};

@@ -1,0 +1,613 @@
+//! The ring buffer object and its producer side: reserve, commit (submit / discard), output, query, and
+//! the dynptr helpers.
+//!
+//! Kernel: `kernel/bpf/ringbuf.c`, `__bpf_ringbuf_reserve()`, `bpf_ringbuf_commit()` and the helpers.
+//!
+//! Memory orderings, against the consumer's side of the protocol (libbpf's `ringbuf_process_ring()` or
+//! this crate's [`Consumer`](super::Consumer)):
+//! - the header is written (BUSY) before `producer_pos` is published with **release**; the consumer loads
+//!   `producer_pos` with acquire, so it never sees a position whose header it cannot see;
+//! - the commit stores the header's new `len` with **release** after every payload write, and the consumer
+//!   loads `len` with acquire before it reads the payload;
+//! - the commit then issues a **SeqCst fence** before loading `consumer_pos` to decide on a wakeup, and the
+//!   consumer issues one between storing `consumer_pos` and re-reading the header before it sleeps
+//!   (the kernel's `xchg()` is that full barrier): either the producer sees the consumer waiting at its
+//!   record and wakes it, or the consumer sees the committed header and does not sleep;
+//! - `consumer_pos` is loaded with **acquire**, pairing with the consumer's release store after it has
+//!   finished reading a record, so a producer never writes over bytes the consumer is still reading.
+
+use super::consumer::Notifier;
+use super::layout::*;
+use crate::sync::{spin_wait, AtomicBool, AtomicU64, Ordering, Words};
+use crate::{Errno, KernelProfile};
+use crossbeam::utils::CachePadded;
+
+/// How producers claim space.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ReserveMode {
+    /// Compare-and-swap on a reservation cursor, no lock (the default).
+    LockFree,
+    /// The kernel's algorithm: the whole reservation under one spinlock. For comparison (benchmarks).
+    Spinlock,
+}
+
+/// A ring buffer map, `BPF_MAP_TYPE_RINGBUF` (the producer side is BPF programs, the consumer user space).
+///
+/// Producers call [`reserve`](RingBuf::reserve), [`output`](RingBuf::output) and friends through a shared
+/// reference from any number of threads; one [`Consumer`](super::Consumer) at a time reads it.
+pub struct RingBuf {
+    pub(crate) ty: RingType,
+    pub(crate) page_size: u32,
+    pub(crate) mask: u64,
+    mode: ReserveMode,
+    /// The consumer page's `consumer_pos`.
+    pub(crate) consumer_pos: CachePadded<AtomicU64>,
+    /// The producer page's `producer_pos`.
+    pub(crate) producer_pos: CachePadded<AtomicU64>,
+    /// The producer page's `pending_pos` (v6.10+): the oldest record that may still be BUSY.
+    pub(crate) pending_pos: CachePadded<AtomicU64>,
+    /// The reservation cursor (lock-free mode): the end of the last claimed record. `producer_pos` catches
+    /// up with it once every claimed header is written.
+    reserve_pos: CachePadded<AtomicU64>,
+    /// Held by the one producer advancing `pending_pos` (lock-free mode), or the whole reservation
+    /// (spinlock mode).
+    lock: CachePadded<AtomicBool>,
+    /// `2 * size` bytes: the data area and the copy that keeps wrapping records contiguous.
+    pub(crate) words: Words,
+    pub(crate) notifier: Notifier,
+    consumer_taken: AtomicBool,
+    /// `rb->busy` of a USER_RINGBUF: one drain at a time.
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) drain_busy: AtomicBool,
+}
+
+impl std::fmt::Debug for RingBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RingBuf")
+            .field("type", &self.ty)
+            .field("size", &(self.mask + 1))
+            .field("consumer_pos", &self.consumer_pos.load(Ordering::Relaxed))
+            .field("producer_pos", &self.producer_pos.load(Ordering::Relaxed))
+            .field("pending_pos", &self.pending_pos.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl RingBuf {
+    /// `BPF_MAP_CREATE` for a ring buffer map of `ty`, with the kernel's checks ([`check_create`]) and
+    /// `ENOMEM` when the model cannot allocate the data (it allocates `2 * max_entries` bytes).
+    pub fn create(
+        profile: &KernelProfile,
+        ty: RingType,
+        map_flags: u32,
+        key_size: u32,
+        value_size: u32,
+        max_entries: u32,
+    ) -> Result<RingBuf, Errno> {
+        check_create(profile, map_flags, key_size, value_size, max_entries)?;
+        RingBuf::alloc(profile, ty, max_entries, ReserveMode::LockFree)
+    }
+
+    /// A `BPF_MAP_TYPE_RINGBUF` of `max_entries` data bytes (no flags), lock-free.
+    ///
+    /// ```
+    /// use bpf_model::ringbuf::RingBuf;
+    /// use bpf_model::{Errno, KernelProfile};
+    /// let p = KernelProfile::x86_64_v6_18();
+    /// assert!(RingBuf::new(&p, 8192).is_ok());
+    /// assert_eq!(RingBuf::new(&p, 0).unwrap_err(), Errno::EINVAL);
+    /// ```
+    pub fn new(profile: &KernelProfile, max_entries: u32) -> Result<RingBuf, Errno> {
+        RingBuf::create(profile, RingType::Ringbuf, 0, 0, 0, max_entries)
+    }
+
+    /// A `BPF_MAP_TYPE_RINGBUF` whose producers claim space as `mode` says.
+    pub fn with_mode(profile: &KernelProfile, max_entries: u32, mode: ReserveMode) -> Result<RingBuf, Errno> {
+        check_create(profile, 0, 0, 0, max_entries)?;
+        RingBuf::alloc(profile, RingType::Ringbuf, max_entries, mode)
+    }
+
+    pub(crate) fn alloc(
+        profile: &KernelProfile,
+        ty: RingType,
+        max_entries: u32,
+        mode: ReserveMode,
+    ) -> Result<RingBuf, Errno> {
+        let words = Words::new(max_entries as usize / 4).ok_or(Errno::ENOMEM)?;
+        Ok(RingBuf {
+            ty,
+            page_size: profile.page_size,
+            mask: u64::from(max_entries) - 1,
+            mode,
+            consumer_pos: CachePadded::new(AtomicU64::new(0)),
+            producer_pos: CachePadded::new(AtomicU64::new(0)),
+            pending_pos: CachePadded::new(AtomicU64::new(0)),
+            reserve_pos: CachePadded::new(AtomicU64::new(0)),
+            lock: CachePadded::new(AtomicBool::new(false)),
+            words,
+            notifier: Notifier::new(),
+            consumer_taken: AtomicBool::new(false),
+            drain_busy: AtomicBool::new(false),
+        })
+    }
+
+    /// The map type.
+    pub fn ring_type(&self) -> RingType {
+        self.ty
+    }
+
+    /// The data size (`max_entries`, `mask + 1`).
+    pub fn size(&self) -> u64 {
+        self.mask + 1
+    }
+
+    /// `consumer_pos`, as user space reads it from the consumer page.
+    pub fn consumer_pos(&self) -> u64 {
+        self.consumer_pos.load(Ordering::Acquire)
+    }
+
+    /// `producer_pos`, as user space reads it from the producer page.
+    pub fn producer_pos(&self) -> u64 {
+        self.producer_pos.load(Ordering::Acquire)
+    }
+
+    /// `pending_pos`, as user space reads it from the producer page.
+    pub fn pending_pos(&self) -> u64 {
+        self.pending_pos.load(Ordering::Acquire)
+    }
+
+    /// How many commits so far decided to wake the consumer (the kernel's `irq_work_queue()` calls).
+    pub fn wakeups(&self) -> u64 {
+        self.notifier.wakeups()
+    }
+
+    /// The consumer page as user space maps it: `page_size` bytes, `consumer_pos` at offset 0.
+    pub fn consumer_page(&mut self) -> Vec<u8> {
+        let mut page = vec![0u8; self.page_size as usize];
+        page[..8].copy_from_slice(&self.consumer_pos().to_ne_bytes());
+        page
+    }
+
+    /// The producer page: `producer_pos` at 0, `pending_pos` at 8.
+    pub fn producer_page(&mut self) -> Vec<u8> {
+        let mut page = vec![0u8; (self.page_size as usize).max(16)];
+        page[..8].copy_from_slice(&self.producer_pos().to_ne_bytes());
+        page[PENDING_POS_OFFSET..PENDING_POS_OFFSET + 8].copy_from_slice(&self.pending_pos().to_ne_bytes());
+        page
+    }
+
+    /// The data area, byte for byte as the kernel holds it (headers included). Needs `&mut self`, so that
+    /// no producer is writing.
+    pub fn data_image(&mut self) -> Vec<u8> {
+        self.words.snapshot(0, (self.mask + 1) as usize)
+    }
+
+    /// Takes the ring's one consumer; `None` while another [`Consumer`](super::Consumer) of it lives.
+    pub fn consumer(&self) -> Option<super::Consumer<&RingBuf>> {
+        self.consumer_taken
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .ok()
+            .map(|_| super::Consumer::new(self))
+    }
+
+    pub(crate) fn release_consumer(&self) {
+        self.consumer_taken.store(false, Ordering::Release);
+    }
+
+    /// Offset of position `pos` in the data area.
+    #[inline]
+    pub(crate) fn off(&self, pos: u64) -> usize {
+        (pos & self.mask) as usize
+    }
+
+    /// Walks `pending_pos` forward over committed records up to `prod`, as the kernel does before every
+    /// space check. Returns the new value.
+    #[inline]
+    fn scan_pending(&self, mut pend: u64, prod: u64) -> u64 {
+        while pend < prod {
+            let len = word_len(self.words.load(self.off(pend), Ordering::Acquire));
+            if len & BPF_RINGBUF_BUSY_BIT != 0 {
+                break;
+            }
+            pend += record_footprint(u64::from(len & !BPF_RINGBUF_DISCARD_BIT));
+        }
+        pend
+    }
+
+    /// `__bpf_ringbuf_reserve()`: claims a record of `size` payload bytes, writes its BUSY header and
+    /// publishes it. Returns its position, or `None` where the kernel returns NULL.
+    ///
+    /// Checks, in the kernel's order:
+    /// 1. `size > RINGBUF_MAX_RECORD_SZ` → NULL;
+    /// 2. `round_up(size + 8, 8) > size of the ring` → NULL;
+    /// 3. `consumer_pos` is read (acquire), once;
+    /// 4. `pending_pos` is advanced over committed records;
+    /// 5. `new_prod - consumer_pos > mask` or `new_prod - pending_pos > mask` → NULL.
+    pub(crate) fn reserve_raw(&self, size: u64) -> Option<u64> {
+        if size > RINGBUF_MAX_RECORD_SZ {
+            return None;
+        }
+        let len = record_footprint(size);
+        if len > self.mask + 1 {
+            return None;
+        }
+        let cons = self.consumer_pos.load(Ordering::Acquire);
+        let start = match self.mode {
+            ReserveMode::LockFree => self.claim_lock_free(cons, len)?,
+            ReserveMode::Spinlock => return self.reserve_locked(cons, size, len),
+        };
+        let off = self.off(start);
+        let hdr = header_word(size as u32 | BPF_RINGBUF_BUSY_BIT, rec_pg_off(self.page_size, off as u64));
+        self.words.store(off, hdr, Ordering::Relaxed);
+        self.publish(start, start + len);
+        Some(start)
+    }
+
+    /// The lock-free claim: a CAS on the reservation cursor, after the kernel's two space checks.
+    #[inline]
+    fn claim_lock_free(&self, cons: u64, len: u64) -> Option<u64> {
+        let mut step = 0u32;
+        loop {
+            let start = self.reserve_pos.load(Ordering::Acquire);
+            let (pend, fresh) = self.advance_pending();
+            let new_prod = start + len;
+            if new_prod.wrapping_sub(cons) > self.mask {
+                return None;
+            }
+            if new_prod.wrapping_sub(pend) > self.mask {
+                if fresh {
+                    return None;
+                }
+                // Another producer is advancing pending_pos; its result decides.
+                spin_wait(&mut step);
+                continue;
+            }
+            if self.reserve_pos.compare_exchange_weak(start, new_prod, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+                return Some(start);
+            }
+        }
+    }
+
+    /// Advances `pending_pos` if no other producer is doing it. Returns the value to check against and
+    /// whether it is fresh (scanned by this call).
+    ///
+    /// Only the holder of the scan lock writes `pending_pos`, so the value it starts from is current; no
+    /// reservation can cover bytes `size` past it, so every header it reads between it and
+    /// `producer_pos` belongs to a published record of this lap (never to a payload being written).
+    #[inline]
+    fn advance_pending(&self) -> (u64, bool) {
+        if self.lock.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            return (self.pending_pos.load(Ordering::Acquire), false);
+        }
+        let pend = self.pending_pos.load(Ordering::Relaxed);
+        let prod = self.producer_pos.load(Ordering::Acquire);
+        let pend = self.scan_pending(pend, prod);
+        self.pending_pos.store(pend, Ordering::Release);
+        self.lock.store(false, Ordering::Release);
+        (pend, true)
+    }
+
+    /// Publishes `producer_pos = end` once every earlier reservation is published (reservation order is
+    /// visibility order).
+    #[inline]
+    fn publish(&self, start: u64, end: u64) {
+        #[cfg(not(ringbuf_broken))]
+        {
+            let mut step = 0u32;
+            while self.producer_pos.load(Ordering::Acquire) != start {
+                spin_wait(&mut step);
+            }
+            self.producer_pos.store(end, Ordering::Release);
+        }
+        // The deliberately broken variant: publish without waiting for earlier producers, so a consumer
+        // may read the header of a record whose producer has not written it yet. The loom tests catch it.
+        #[cfg(ringbuf_broken)]
+        {
+            let _ = start;
+            self.producer_pos.fetch_max(end, Ordering::Release);
+        }
+    }
+
+    /// The kernel's algorithm: everything under one lock.
+    fn reserve_locked(&self, cons: u64, size: u64, len: u64) -> Option<u64> {
+        let mut step = 0u32;
+        while self.lock.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            spin_wait(&mut step);
+        }
+        let prod = self.producer_pos.load(Ordering::Relaxed);
+        let pend = self.scan_pending(self.pending_pos.load(Ordering::Relaxed), prod);
+        self.pending_pos.store(pend, Ordering::Release);
+        let new_prod = prod + len;
+        let ok = new_prod.wrapping_sub(cons) <= self.mask && new_prod.wrapping_sub(pend) <= self.mask;
+        if ok {
+            let off = self.off(prod);
+            let hdr = header_word(size as u32 | BPF_RINGBUF_BUSY_BIT, rec_pg_off(self.page_size, off as u64));
+            self.words.store(off, hdr, Ordering::Relaxed);
+            self.reserve_pos.store(new_prod, Ordering::Relaxed);
+            self.producer_pos.store(new_prod, Ordering::Release);
+        }
+        self.lock.store(false, Ordering::Release);
+        ok.then_some(prod)
+    }
+
+    /// The sample at `pos`: copies the bytes a wrapping record will cover into the contiguous copy.
+    fn sample_at(&self, pos: u64, size: u32) -> Sample<'_> {
+        let off = self.off(pos);
+        let end = off + 8 + size as usize;
+        let data_size = (self.mask + 1) as usize;
+        if end > data_size {
+            let mut old = vec![0u8; end - data_size];
+            // SAFETY: bytes 0..end-size and size..end belong to this reservation alone (no other producer
+            // can claim them and the consumer does not read them before the commit); both ranges are in
+            // bounds of the 2 * size area.
+            unsafe {
+                self.words.read_bytes(0, &mut old);
+                self.words.write_bytes(data_size, &old);
+            }
+        }
+        Sample { rb: self, pos, size, done: false }
+    }
+
+    /// `bpf_ringbuf_commit()`: clears BUSY (and sets DISCARD), then the wakeup rule. Returns whether the
+    /// commit wakes the consumer.
+    ///
+    /// Wakeup, in the kernel's order: `flags & BPF_RB_FORCE_WAKEUP` → wake; else
+    /// `(consumer_pos & mask) == record offset && !(flags & BPF_RB_NO_WAKEUP)` → wake. Other flag bits are
+    /// ignored.
+    pub(crate) fn commit(&self, pos: u64, flags: u64, discard: bool) -> bool {
+        let off = self.off(pos);
+        let w = self.words.load(off, Ordering::Relaxed);
+        let size = len_size(word_len(w)) as usize;
+        let data_size = (self.mask + 1) as usize;
+        if off + 8 + size > data_size {
+            let mut tail = vec![0u8; off + 8 + size - data_size];
+            // SAFETY: the wrapped tail belongs to this reservation until the header below publishes it.
+            unsafe {
+                self.words.read_bytes(data_size, &mut tail);
+                self.words.write_bytes(0, &tail);
+            }
+        }
+        let mut new_len = word_len(w) ^ BPF_RINGBUF_BUSY_BIT;
+        if discard {
+            new_len |= BPF_RINGBUF_DISCARD_BIT;
+        }
+        self.words.store(off, header_word(new_len, word_pg_off(w)), Ordering::Release);
+        crate::sync::fence(Ordering::SeqCst);
+        let cons = self.consumer_pos.load(Ordering::Acquire) & self.mask;
+        let wake = flags & BPF_RB_FORCE_WAKEUP != 0 || (cons == off as u64 && flags & BPF_RB_NO_WAKEUP == 0);
+        if wake {
+            self.notifier.notify();
+        }
+        wake
+    }
+
+    /// `bpf_ringbuf_reserve(map, size, flags)`.
+    ///
+    /// Kernel: `kernel/bpf/ringbuf.c`, `bpf_ringbuf_reserve()`. `flags != 0` → NULL (`None`), then
+    /// `__bpf_ringbuf_reserve()`: `size > RINGBUF_MAX_RECORD_SZ` → NULL; the record does not fit the whole
+    /// ring → NULL; the new end more than `size - 1` past `consumer_pos` or past `pending_pos` → NULL.
+    ///
+    /// ```
+    /// use bpf_model::ringbuf::RingBuf;
+    /// use bpf_model::KernelProfile;
+    /// let rb = RingBuf::new(&KernelProfile::x86_64_v6_18(), 4096).unwrap();
+    /// assert!(rb.reserve(4096 - 8, 0).is_none(), "a record may not fill the ring");
+    /// assert!(rb.reserve(8, 1).is_none(), "flags must be 0");
+    /// let s = rb.reserve(4096 - 16, 0).expect("the largest record");
+    /// assert!(rb.reserve(0, 0).is_none(), "full");
+    /// s.discard(0);
+    /// ```
+    pub fn reserve(&self, size: u64, flags: u64) -> Option<Sample<'_>> {
+        if flags != 0 {
+            return None;
+        }
+        let pos = self.reserve_raw(size)?;
+        Some(self.sample_at(pos, size as u32))
+    }
+
+    /// `bpf_ringbuf_output(map, data, size, flags)`: reserve, copy, commit. Returns whether the commit woke
+    /// the consumer.
+    ///
+    /// Kernel: `kernel/bpf/ringbuf.c`, `bpf_ringbuf_output()`. Checks, in order:
+    /// 1. `flags & ~(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)` → `EINVAL`;
+    /// 2. the reservation fails → `EAGAIN`;
+    /// 3. copy, commit → 0.
+    ///
+    /// ```
+    /// use bpf_model::ringbuf::RingBuf;
+    /// use bpf_model::{Errno, KernelProfile};
+    /// let rb = RingBuf::new(&KernelProfile::x86_64_v6_18(), 4096).unwrap();
+    /// assert_eq!(rb.output(&[0; 4], 4), Err(Errno::EINVAL));
+    /// assert_eq!(rb.output(&[0; 4096], 0), Err(Errno::EAGAIN));
+    /// assert_eq!(rb.bpf_ringbuf_output(&[], 0), 0);
+    /// ```
+    pub fn output(&self, data: &[u8], flags: u64) -> Result<bool, Errno> {
+        if flags & !(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let mut s = self.reserve(data.len() as u64, 0).ok_or(Errno::EAGAIN)?;
+        s.write(0, data);
+        Ok(s.submit(flags))
+    }
+
+    /// The kernel ABI face of [`output`](Self::output): 0 or `-errno`.
+    pub fn bpf_ringbuf_output(&self, data: &[u8], flags: u64) -> i64 {
+        Errno::ret_of(self.output(data, flags).map(|_| 0i64))
+    }
+
+    /// `bpf_ringbuf_query(map, flags)`.
+    ///
+    /// Kernel: `kernel/bpf/ringbuf.c`, `bpf_ringbuf_query()`: `BPF_RB_AVAIL_DATA` → `producer_pos -
+    /// consumer_pos` (busy and discarded records, headers and padding included); `BPF_RB_RING_SIZE` → the
+    /// data size; `BPF_RB_CONS_POS` / `BPF_RB_PROD_POS` → the positions; anything else → 0 (no error).
+    ///
+    /// ```
+    /// use bpf_model::ringbuf::*;
+    /// use bpf_model::KernelProfile;
+    /// let rb = RingBuf::new(&KernelProfile::x86_64_v6_18(), 4096).unwrap();
+    /// rb.output(&[1, 2, 3], BPF_RB_NO_WAKEUP).unwrap();
+    /// assert_eq!(rb.query(BPF_RB_AVAIL_DATA), 16);
+    /// assert_eq!(rb.query(BPF_RB_RING_SIZE), 4096);
+    /// assert_eq!(rb.query(BPF_RB_PROD_POS), 16);
+    /// assert_eq!(rb.query(4), 0);
+    /// ```
+    pub fn query(&self, flags: u64) -> u64 {
+        match flags {
+            BPF_RB_AVAIL_DATA => {
+                let cons = self.consumer_pos.load(Ordering::Acquire);
+                self.producer_pos.load(Ordering::Acquire).wrapping_sub(cons)
+            }
+            BPF_RB_RING_SIZE => self.mask + 1,
+            BPF_RB_CONS_POS => self.consumer_pos.load(Ordering::Acquire),
+            BPF_RB_PROD_POS => self.producer_pos.load(Ordering::Acquire),
+            _ => 0,
+        }
+    }
+
+    /// `bpf_ringbuf_reserve_dynptr(map, size, flags, ptr)`: a RINGBUF dynptr over a new sample.
+    ///
+    /// Kernel: `kernel/bpf/ringbuf.c`, `bpf_ringbuf_reserve_dynptr()`. Checks, in order:
+    /// 1. `flags != 0` → `EINVAL` (the dynptr is set null);
+    /// 2. `size > DYNPTR_MAX_SIZE` → `E2BIG` (null);
+    /// 3. the reservation fails → `EINVAL` (null; not `ENOSPC`, not `EAGAIN`);
+    /// 4. a RINGBUF dynptr, offset 0, `size` bytes → 0.
+    ///
+    /// The safe face returns the error alone: releasing a null dynptr is a no-op, so there is nothing to
+    /// release. [`bpf_ringbuf_reserve_dynptr`](Self::bpf_ringbuf_reserve_dynptr) is the ABI face.
+    ///
+    /// ```
+    /// use bpf_model::ringbuf::RingBuf;
+    /// use bpf_model::{Errno, KernelProfile};
+    /// let rb = RingBuf::new(&KernelProfile::x86_64_v6_18(), 4096).unwrap();
+    /// assert_eq!(rb.reserve_dynptr(8, 1).unwrap_err(), Errno::EINVAL);
+    /// assert_eq!(rb.reserve_dynptr(1 << 24, 0).unwrap_err(), Errno::E2BIG);
+    /// assert_eq!(rb.reserve_dynptr(4096, 0).unwrap_err(), Errno::EINVAL);
+    /// let d = rb.reserve_dynptr(4, 0).unwrap();
+    /// d.dynptr().write(0, b"abcd", 0).unwrap();
+    /// d.submit(0);
+    /// ```
+    #[cfg(not(loom))]
+    pub fn reserve_dynptr(&self, size: u32, flags: u64) -> Result<RingDynptr<'_>, Errno> {
+        if flags != 0 {
+            return Err(Errno::EINVAL);
+        }
+        crate::dynptr::check_size(size)?;
+        let pos = self.reserve_raw(u64::from(size)).ok_or(Errno::EINVAL)?;
+        let sample = self.sample_at(pos, size);
+        // SAFETY: the sample's payload belongs to this reservation alone until it is committed, and the
+        // cells cannot leave this thread (`Cell` is `!Sync`); `RingDynptr` hands out copies of the dynptr
+        // that borrow it, and its submit / discard take it by value, so no copy outlives the reservation.
+        let cells = unsafe { self.words.cells(sample.payload_off(), size as usize) };
+        Ok(RingDynptr { sample: Some(sample), ptr: crate::dynptr::Dynptr::ringbuf_sample(cells, size) })
+    }
+
+    /// The ABI face of [`reserve_dynptr`](Self::reserve_dynptr): the helper's return value and the
+    /// dynptr (null on failure), which must be submitted or discarded either way, as the verifier demands.
+    #[cfg(not(loom))]
+    pub fn bpf_ringbuf_reserve_dynptr(&self, size: u32, flags: u64) -> (i64, RingDynptr<'_>) {
+        match self.reserve_dynptr(size, flags) {
+            Ok(d) => (0, d),
+            Err(e) => (e.to_ret(), RingDynptr { sample: None, ptr: crate::dynptr::Dynptr::null() }),
+        }
+    }
+}
+
+/// A reserved record (`bpf_ringbuf_reserve()`'s non-NULL result): write its payload, then
+/// [`submit`](Sample::submit) or [`discard`](Sample::discard) it. Dropping it discards it with flags 0
+/// (a BPF program cannot leave a reservation unreleased; the verifier rejects it).
+#[derive(Debug)]
+pub struct Sample<'a> {
+    rb: &'a RingBuf,
+    pos: u64,
+    size: u32,
+    done: bool,
+}
+
+impl Sample<'_> {
+    /// The record's position (its header's byte position; the payload starts 8 bytes later).
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// The payload size.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    fn payload_off(&self) -> usize {
+        self.rb.off(self.pos) + 8
+    }
+
+    /// Copies `src` into the payload at `at`, clamped to the payload's end.
+    pub fn write(&mut self, at: usize, src: &[u8]) {
+        let size = self.size as usize;
+        let at = at.min(size);
+        let n = src.len().min(size - at);
+        // SAFETY: in bounds of this sample's payload, which only this reservation accesses until commit.
+        unsafe { self.rb.words.write_bytes(self.payload_off() + at, &src[..n]) }
+    }
+
+    /// The payload, writable. Contiguous also when the record wraps.
+    #[cfg(not(loom))]
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        let (off, size) = (self.payload_off(), self.size as usize);
+        // SAFETY: the payload is this reservation's alone until commit; `&mut self` makes the borrow
+        // unique, and commit takes `self` by value, so the slice cannot outlive the reservation. The memory
+        // is interior-mutable (inside the atomics), so writing through a pointer derived from it is allowed.
+        unsafe { std::slice::from_raw_parts_mut(self.rb.words.cells(off, size).as_ptr() as *mut u8, size) }
+    }
+
+    /// `bpf_ringbuf_submit(sample, flags)`: commits the record. Returns whether the consumer is woken.
+    pub fn submit(mut self, flags: u64) -> bool {
+        self.done = true;
+        self.rb.commit(self.pos, flags, false)
+    }
+
+    /// `bpf_ringbuf_discard(sample, flags)`: commits the record with DISCARD. Returns whether the consumer
+    /// is woken (discards wake by the same rule).
+    pub fn discard(mut self, flags: u64) -> bool {
+        self.done = true;
+        self.rb.commit(self.pos, flags, true)
+    }
+}
+
+impl Drop for Sample<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.rb.commit(self.pos, 0, true);
+        }
+    }
+}
+
+/// A RINGBUF dynptr from [`RingBuf::reserve_dynptr`]: `bpf_ringbuf_submit_dynptr()` /
+/// `bpf_ringbuf_discard_dynptr()` release it. A null one (after a failed reservation) releases as a no-op.
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub struct RingDynptr<'a> {
+    sample: Option<Sample<'a>>,
+    ptr: crate::dynptr::Dynptr<'a>,
+}
+
+#[cfg(not(loom))]
+impl RingDynptr<'_> {
+    /// The dynptr (a copy that cannot outlive this reservation).
+    pub fn dynptr(&self) -> crate::dynptr::Dynptr<'_> {
+        self.ptr
+    }
+
+    /// Whether the dynptr is null (the reservation failed).
+    pub fn is_null(&self) -> bool {
+        self.sample.is_none()
+    }
+
+    /// `bpf_ringbuf_submit_dynptr(ptr, flags)`: commits `ptr->data` (the sample, whatever the dynptr's
+    /// offset) and sets the dynptr null. No-op on a null dynptr. Returns whether the consumer is woken.
+    pub fn submit(self, flags: u64) -> bool {
+        self.sample.is_some_and(|s| s.submit(flags))
+    }
+
+    /// `bpf_ringbuf_discard_dynptr(ptr, flags)`: as submit, with DISCARD.
+    pub fn discard(self, flags: u64) -> bool {
+        self.sample.is_some_and(|s| s.discard(flags))
+    }
+}
