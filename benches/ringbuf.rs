@@ -163,7 +163,7 @@ fn stress_ten_million() {
         total += stress_once(&rb, producers, per);
     }
     println!(
-        "stress: {total} records submitted by 1..8 producers (10M reserved), all read once, intact, in order, in {:?}",
+        "stress: {total} records submitted by 1..8 producers ({records} reserved), all read once, intact, in order, in {:?}",
         t0.elapsed()
     );
 }
