@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== rustfmt"; cargo fmt --all -- --check
 echo "== clippy"; cargo clippy --workspace --all-targets -q -- -D warnings
+echo "== rustdoc"; RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps -q
 echo "== tests (model, vectors, kernel differential)"; cargo test --workspace --release
 echo "== loom"
 RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=1 CARGO_TARGET_DIR=target/loom cargo test -p bpf-model --release --lib --tests loom_ 2>&1 | tail -n 30

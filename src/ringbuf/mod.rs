@@ -31,7 +31,7 @@
 //! payload or commit). `pending_pos` is advanced by whichever producer holds a scan try-lock; one that
 //! cannot take it uses the current value, which can only be more cautious, and retries if that alone made
 //! it fail. With one thread the result of every operation, every position and every byte of the ring is
-//! the kernel's ([`producer`]; checked against the live kernel by `bpf-oracle`). The kernel's own
+//! the kernel's (`producer`; checked against the live kernel by `bpf-oracle`). The kernel's own
 //! algorithm, the spinlock, is kept as [`ReserveMode::Spinlock`] for comparison.
 //!
 //! **Wrap-around.** The kernel maps the data pages twice, back to back, so that a record that runs past the

@@ -3,7 +3,7 @@
 //! Every sequence gets a fresh `BPF_MAP_TYPE_RINGBUF`, created with the `bpf()` syscall and put at index 0 of
 //! the program's array-of-maps. User space maps it as libbpf does (consumer page read-write, producer page
 //! and twice the data read-only, [`KernelRing`]) and reads it with the model's own
-//! [`Consumer`](bpf_model::ringbuf::Consumer); wakeups are observed with an edge-triggered epoll on the fd.
+//! [`Consumer`]; wakeups are observed with an edge-triggered epoll on the fd.
 
 use crate::conformance::Area;
 use crate::kernel::{self, skel::ringbuf as skel, OracleError, Pod};
