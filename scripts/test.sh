@@ -10,6 +10,6 @@ echo "== clippy"; cargo clippy --workspace --all-targets -q -- -D warnings
 echo "== rustdoc"; RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps -q
 echo "== tests (model, vectors, kernel differential)"; cargo test --workspace --release
 echo "== loom"
-RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=1 CARGO_TARGET_DIR=target/loom cargo test -p bpf-model --release --lib --tests loom_ 2>&1 | tail -n 30
+RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=1 CARGO_TARGET_DIR=target/loom cargo test -p bpf-model --release --test loom_ringbuf
 echo "== loom catches the deliberately broken ring buffer (cfg ringbuf_broken: its loom tests are should_panic)"
-RUSTFLAGS="--cfg loom --cfg ringbuf_broken" LOOM_MAX_PREEMPTIONS=1 CARGO_TARGET_DIR=target/loom-broken cargo test -p bpf-model --release --test loom_ringbuf 2>&1 | tail -n 10
+RUSTFLAGS="--cfg loom --cfg ringbuf_broken" LOOM_MAX_PREEMPTIONS=1 CARGO_TARGET_DIR=target/loom-broken cargo test -p bpf-model --release --test loom_ringbuf
