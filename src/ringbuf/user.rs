@@ -8,9 +8,26 @@
 //! trusts nothing user space wrote: the drain checks every header against the positions and the ring size.
 //! Unlike a RINGBUF, a user ring can be filled to 100 percent.
 //!
-//! **Not yet judged by the live kernel.** This module follows the v6.18 source of the drain and libbpf's
-//! producer, but the oracle has no USER_RINGBUF program yet (only map creation of `USER_RINGBUF` is in the
-//! differential run); until it has, treat the drain's return values as read from source, not verified.
+//! **Checked against the live kernel** (Linux 6.18, `bpf-oracle conformance --area ringbuf`, the `user`
+//! labels, and `oracle/tests/ringbuf_user_differential.rs`): on a real `USER_RINGBUF` mmapped as libbpf maps
+//! it, sequences of [`reserve`](UserRingBuf::reserve) + submit / discard / leave-busy, headers and
+//! `producer_pos` written by hand ([`write_raw`](UserRingBuf::write_raw),
+//! [`set_producer_pos`](UserRingBuf::set_producer_pos)), and [`drain`](UserRingBuf::drain)s run by
+//! `oracle/bpf/user_ringbuf.bpf.c` (`bpf_user_ringbuf_drain()` in a SYSCALL program whose callback returns 0
+//! or 1 per a pattern). Compared after every step: each reserve's result (success, `E2BIG`, `ENOSPC`), the
+//! drain's return value, the size and first 16 bytes of every sample the callback saw, `consumer_pos`,
+//! `producer_pos`, the whole data area, and whether an edge-triggered `EPOLLOUT` epoll on the map fd saw the
+//! drain's wakeup. Reached in the kernel: filling the ring to 100 percent, the callback stopping the drain
+//! (its sample still counted and consumed), discarded samples skipped and not counted, a BUSY header
+//! stopping the drain, `-EINVAL` for unknown flags, an unaligned `producer_pos` and a footprint past
+//! `producer_pos`, `-E2BIG` for a footprint larger than the ring and (in a 32 MiB ring, the only way to
+//! reach it) for a sample above `DYNPTR_MAX_SIZE`, FORCE_WAKEUP waking with nothing drained, NO_WAKEUP
+//! staying quiet. Not reached: `-EBUSY` (two overlapping drains of one map; the oracle runs one test run at
+//! a time, so this stays read from source), and the 128 Ki-sample cap of one drain.
+//!
+//! What the kernel run corrected: a `producer_pos` that user space left unaligned. libbpf's reserve does
+//! not check it and writes the header (and the submit's exchange) at that unaligned offset; the model used
+//! to write an aligned word there. (The kernel's drain then returns `-EINVAL` for that `producer_pos`.)
 //!
 //! User space owns every byte here, so the model keeps both copies of the data area equal on every write
 //! (what the kernel's double mapping gives for free), and a sample can be read contiguously anywhere.
@@ -68,6 +85,27 @@ impl UserRingBuf {
         self.rb.consumer_pos()
     }
 
+    /// How many drains so far decided to wake `EPOLLOUT` waiters (the kernel's `irq_work_queue()` calls).
+    ///
+    /// ```
+    /// use bpf_model::ringbuf::{UserRingBuf, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP};
+    /// use bpf_model::KernelProfile;
+    /// let mut ur = UserRingBuf::new(&KernelProfile::x86_64_v6_18(), 4096).unwrap();
+    /// assert_eq!(ur.drain(0, |_| 0), 0);
+    /// assert_eq!(ur.wakeups(), 0, "nothing looked at, no wakeup");
+    /// assert_eq!(ur.drain(BPF_RB_FORCE_WAKEUP, |_| 0), 0);
+    /// assert_eq!(ur.wakeups(), 1, "FORCE_WAKEUP wakes even when nothing was drained");
+    /// ur.reserve(3).unwrap().discard();
+    /// assert_eq!(ur.drain(0, |_| 0), 0, "a discarded sample is not counted...");
+    /// assert_eq!(ur.wakeups(), 2, "...but it was looked at, so the drain wakes");
+    /// ur.reserve(3).unwrap().submit();
+    /// assert_eq!(ur.drain(BPF_RB_NO_WAKEUP, |_| 0), 1);
+    /// assert_eq!(ur.wakeups(), 2);
+    /// ```
+    pub fn wakeups(&self) -> u64 {
+        self.rb.wakeups()
+    }
+
     /// `producer_pos` (written by user space).
     pub fn producer_pos(&self) -> u64 {
         self.rb.producer_pos()
@@ -123,10 +161,15 @@ impl UserRingBuf {
         if self.rb.size().wrapping_sub(prod.wrapping_sub(cons)) < total {
             return Err(Errno::ENOSPC);
         }
-        let off = self.rb.off(prod);
-        let hdr = header_word(size | BPF_RINGBUF_BUSY_BIT, 0);
-        self.rb.words.store(off, hdr, Ordering::Relaxed);
-        self.rb.words.store(off + self.rb.size() as usize, hdr, Ordering::Relaxed);
+        if prod % 8 == 0 {
+            let off = self.rb.off(prod);
+            let hdr = header_word(size | BPF_RINGBUF_BUSY_BIT, 0);
+            self.rb.words.store(off, hdr, Ordering::Relaxed);
+            self.rb.words.store(off + self.rb.size() as usize, hdr, Ordering::Relaxed);
+        } else {
+            // User space may have left `producer_pos` unaligned; libbpf writes the header there anyway.
+            self.write_raw(prod, &raw_header_bytes(size | BPF_RINGBUF_BUSY_BIT));
+        }
         self.rb.producer_pos.store(prod.wrapping_add(total), Ordering::Release);
         Ok(UserSample { ur: self, pos: prod, size })
     }
@@ -271,6 +314,11 @@ impl UserSample<'_> {
         if discard {
             len |= BPF_RINGBUF_DISCARD_BIT;
         }
+        if self.pos % 8 != 0 {
+            self.ur.write_raw(self.pos, &len.to_le_bytes());
+            self.size = u32::MAX;
+            return;
+        }
         let w = header_word(len, 0);
         self.ur.rb.words.store(off + self.ur.rb.size() as usize, w, Ordering::Relaxed);
         self.ur.rb.words.swap(off, w, Ordering::SeqCst);
@@ -294,4 +342,11 @@ impl Drop for UserSample<'_> {
             self.commit(true);
         }
     }
+}
+
+/// A header `{ len, pg_off: 0 }` as bytes (little-endian, the only byte order this model runs on).
+fn raw_header_bytes(len: u32) -> [u8; 8] {
+    let mut h = [0u8; 8];
+    h[..4].copy_from_slice(&len.to_le_bytes());
+    h
 }

@@ -11,6 +11,11 @@
 //! [`Consumer`](crate::ringbuf::Consumer) (the same code reads the model ring) or writes `consumer_pos` by
 //! hand. After every step of a sequence both sides' positions, `pending_pos` and the whole data area
 //! (headers included) are compared, and after every run whether epoll (edge-triggered) saw a wakeup.
+//!
+//! [`RingbufCase::User`] sequences run on a `BPF_MAP_TYPE_USER_RINGBUF` instead: user space produces and a
+//! program drains ([`user`]).
+
+pub mod user;
 
 use super::{fnv64, ByteImage, Case};
 use crate::ringbuf::{RingBuf, RingType, BPF_RB_AVAIL_DATA, BPF_RB_CONS_POS, BPF_RB_PROD_POS};
@@ -104,6 +109,13 @@ pub enum RingbufCase {
         /// The steps.
         steps: Vec<Step>,
     },
+    /// Steps on a fresh USER_RINGBUF of `size` bytes ([`user`]).
+    User {
+        /// `max_entries` (a valid ring size).
+        size: u32,
+        /// The steps.
+        steps: Vec<user::UserStep>,
+    },
 }
 
 /// The state after one step, and what the step returned.
@@ -134,6 +146,8 @@ pub enum RingbufOutcome {
     Create(i64),
     /// One outcome per step (creating the ring failed: `Create`).
     Seq(Vec<StepOutcome>),
+    /// One outcome per user ring step.
+    User(Vec<user::UserStepOutcome>),
 }
 
 impl RingbufOutcome {
@@ -145,6 +159,7 @@ impl RingbufOutcome {
                     .map(|s| StepOutcome { detail: s.detail.for_record(), data: s.data.for_record(), ..s.clone() })
                     .collect(),
             ),
+            RingbufOutcome::User(v) => RingbufOutcome::User(v.iter().map(|s| s.for_record()).collect()),
             other => other.clone(),
         }
     }
@@ -303,6 +318,10 @@ impl Case for RingbufCase {
                 }
                 RingbufOutcome::Seq(out)
             }
+            RingbufCase::User { size, steps } => match user::run_user_seq(profile, *size, steps) {
+                Ok(v) => RingbufOutcome::User(v),
+                Err(e) => RingbufOutcome::Create(e.to_ret()),
+            },
         }
     }
 
@@ -314,6 +333,16 @@ impl Case for RingbufCase {
         match self {
             RingbufCase::Create { ty: RingType::Ringbuf, .. } => "create/ringbuf".into(),
             RingbufCase::Create { ty: RingType::UserRingbuf, .. } => "create/user_ringbuf".into(),
+            RingbufCase::User { steps, .. } => {
+                if steps
+                    .iter()
+                    .any(|s| matches!(s, user::UserStep::RawHeader { .. } | user::UserStep::SetProducerPos(_)))
+                {
+                    "user/raw_headers".into()
+                } else {
+                    "user".into()
+                }
+            }
             RingbufCase::Seq { steps, .. } => {
                 let moved = steps.iter().any(|s| matches!(s, Step::SetConsumerPos(_)));
                 if moved {

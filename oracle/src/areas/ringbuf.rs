@@ -4,11 +4,15 @@
 //! the program's array-of-maps. User space maps it as libbpf does (consumer page read-write, producer page
 //! and twice the data read-only, [`KernelRing`]) and reads it with the model's own
 //! [`Consumer`]; wakeups are observed with an edge-triggered epoll on the fd.
+//! About 20 percent of the generated cases are user ring sequences instead ([`user`]).
+
+pub mod user;
 
 use crate::conformance::Area;
 use crate::kernel::{self, skel::ringbuf as skel, OracleError, Pod};
 use crate::rng::Rng;
 use bpf_model::ringbuf::{Consumer, RingBuf, RingMemory, RingType, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP};
+use bpf_model::vectors::ringbuf::user::UserStep;
 use bpf_model::vectors::ringbuf::{
     run_batch, run_consume, src_byte, Batch, Op, RingbufCase, RingbufOutcome, Slot, Step, StepOutcome, NAFTER, NPRE,
     RESERVE_SIZES, SRC_CAP,
@@ -227,6 +231,7 @@ unsafe impl RingMemory for &KernelRing {
 /// The loaded ring buffer program.
 pub struct RingbufArea {
     skel: skel::RingbufSkel<'static>,
+    user: user::UserSide,
     profile: KernelProfile,
 }
 
@@ -501,7 +506,7 @@ impl Area for RingbufArea {
         for (i, b) in bss.src.iter_mut().enumerate() {
             *b = src_byte(i);
         }
-        Ok(RingbufArea { skel, profile: profile.clone() })
+        Ok(RingbufArea { skel, user: user::UserSide::open()?, profile: profile.clone() })
     }
 
     fn generate(&mut self, rng: &mut Rng) -> RingbufCase {
@@ -523,6 +528,10 @@ impl Area for RingbufArea {
                 _ => 4096 << rng.below(5),
             };
             return RingbufCase::Create { ty, map_flags, key_size: small(rng), value_size: small(rng), max_entries };
+        }
+        if rng.chance(2, 9) {
+            let (size, steps) = self.gen_user(rng);
+            return RingbufCase::User { size, steps };
         }
         self.gen_seq(rng)
     }
@@ -546,10 +555,24 @@ impl Area for RingbufArea {
                 }
                 Ok(RingbufOutcome::Seq(out))
             }
+            RingbufCase::User { size, steps } => Ok(match self.run_user_kernel(*size, steps)? {
+                Ok(v) => RingbufOutcome::User(v),
+                Err(e) => RingbufOutcome::Create(e),
+            }),
         }
     }
 
     fn shrink(&self, case: &RingbufCase) -> Vec<RingbufCase> {
+        if let RingbufCase::User { size, steps } = case {
+            return (0..steps.len())
+                .rev()
+                .map(|i| {
+                    let mut s = steps.clone();
+                    s.remove(i);
+                    RingbufCase::User { size: *size, steps: s }
+                })
+                .collect();
+        }
         let RingbufCase::Seq { size, steps } = case else { return vec![] };
         let mut out = Vec::new();
         for i in (0..steps.len()).rev() {
@@ -588,6 +611,9 @@ impl Area for RingbufArea {
     fn is_edge(&self, case: &RingbufCase) -> bool {
         match case {
             RingbufCase::Create { .. } => true,
+            RingbufCase::User { steps, .. } => {
+                steps.iter().any(|s| !matches!(s, UserStep::Reserve { .. } | UserStep::Drain { .. }))
+            }
             RingbufCase::Seq { steps, .. } => {
                 steps.iter().any(|s| matches!(s, Step::SetConsumerPos(_)))
                     || matches!(case.run_model(&self.profile), RingbufOutcome::Seq(v)
