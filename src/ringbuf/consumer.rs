@@ -72,12 +72,14 @@ pub struct Record<'a> {
 
 impl Record<'_> {
     /// The record's position (of its header).
+    #[inline]
     pub fn position(&self) -> u64 {
         self.pos
     }
 
     /// The payload (`len` bytes, the header's size field).
     #[allow(clippy::needless_borrow)] // a slice borrowed from the ring, or (under loom) an owned copy
+    #[inline]
     pub fn data(&self) -> &[u8] {
         &self.data
     }
@@ -235,6 +237,7 @@ impl<M: RingMemory> Consumer<M> {
     }
 
     #[cfg(not(loom))]
+    #[inline]
     fn record(&self, pos: u64, off: usize, len: usize) -> Record<'_> {
         // SAFETY: the header at `pos` was read committed (acquire), and this consumer has not moved
         // `consumer_pos` past it, so no producer writes these bytes while the record is borrowed (the
@@ -243,6 +246,7 @@ impl<M: RingMemory> Consumer<M> {
     }
 
     #[cfg(loom)]
+    #[inline]
     fn record(&self, pos: u64, off: usize, len: usize) -> Record<'_> {
         Record { pos, data: self.mem.payload_copy(off, len), _ring: std::marker::PhantomData }
     }
@@ -274,23 +278,28 @@ impl<M: RingMemory> Drop for Consumer<M> {
 // bytes and a record's bytes are contiguous in it (see `RingBuf`); `RingBuf::consumer()` hands out one
 // consumer at a time.
 unsafe impl RingMemory for &RingBuf {
+    #[inline]
     fn mask(&self) -> u64 {
         self.mask
     }
 
+    #[inline]
     fn consumer_pos(&self) -> &AtomicU64 {
         &self.consumer_pos
     }
 
+    #[inline]
     fn producer_pos(&self) -> &AtomicU64 {
         &self.producer_pos
     }
 
+    #[inline]
     fn header_len(&self, off: usize) -> u32 {
         word_len(self.words.load(off, Ordering::Acquire))
     }
 
     #[cfg(not(loom))]
+    #[inline]
     unsafe fn payload(&self, off: usize, len: usize) -> &[u8] {
         let size = (self.mask + 1) as usize;
         if off + len > size {
@@ -345,6 +354,7 @@ impl Notifier {
     }
 
     /// A commit decided to wake. The caller has issued a SeqCst fence after its header store.
+    #[inline]
     pub(crate) fn notify(&self) {
         self.wakeups.fetch_add(1, Ordering::Relaxed);
         if self.sleepers.load(Ordering::SeqCst) > 0 {

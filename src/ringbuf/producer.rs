@@ -223,6 +223,7 @@ impl RingBuf {
     /// 3. `consumer_pos` is read (acquire), once;
     /// 4. `pending_pos` is advanced over committed records;
     /// 5. `new_prod - consumer_pos > mask` or `new_prod - pending_pos > mask` → NULL.
+    #[inline]
     pub(crate) fn reserve_raw(&self, size: u64) -> Option<u64> {
         if size > RINGBUF_MAX_RECORD_SZ {
             return None;
@@ -331,21 +332,46 @@ impl RingBuf {
     }
 
     /// The sample at `pos`: copies the bytes a wrapping record will cover into the contiguous copy.
+    #[inline]
     fn sample_at(&self, pos: u64, size: u32) -> Sample<'_> {
         let off = self.off(pos);
         let end = off + 8 + size as usize;
         let data_size = (self.mask + 1) as usize;
         if end > data_size {
-            let mut old = vec![0u8; end - data_size];
-            // SAFETY: bytes 0..end-size and size..end belong to this reservation alone (no other producer
-            // can claim them and the consumer does not read them before the commit); both ranges are in
-            // bounds of the 2 * size area.
-            unsafe {
-                self.words.read_bytes(0, &mut old);
-                self.words.write_bytes(data_size, &old);
-            }
+            self.wrap_reserved(end - data_size);
         }
         Sample { rb: self, pos, size, done: false }
+    }
+
+    /// The rare part of [`sample_at`](Self::sample_at), out of line so that the hot path stays small: a
+    /// wrapping record's copy past the end gets the bytes the kernel's double mapping would show there.
+    #[cold]
+    #[inline(never)]
+    fn wrap_reserved(&self, n: usize) {
+        let data_size = (self.mask + 1) as usize;
+        let mut old = vec![0u8; n];
+        // SAFETY: bytes 0..n and size..size+n belong to this reservation alone (no other producer can
+        // claim them and the consumer does not read them before the commit); both ranges are in bounds of
+        // the 2 * size area (n < size).
+        unsafe {
+            self.words.read_bytes(0, &mut old);
+            self.words.write_bytes(data_size, &old);
+        }
+    }
+
+    /// The rare part of [`commit`](Self::commit): copies a wrapping record's tail (`n` bytes past the end
+    /// of the area) to the start of the area, before the header store publishes it.
+    #[cold]
+    #[inline(never)]
+    fn wrap_committed(&self, n: usize) {
+        let data_size = (self.mask + 1) as usize;
+        let mut tail = vec![0u8; n];
+        // SAFETY: the wrapped tail belongs to this reservation until the header store publishes it; both
+        // ranges are in bounds of the 2 * size area (n < size).
+        unsafe {
+            self.words.read_bytes(data_size, &mut tail);
+            self.words.write_bytes(0, &tail);
+        }
     }
 
     /// `bpf_ringbuf_commit()`: clears BUSY (and sets DISCARD), then the wakeup rule. Returns whether the
@@ -354,18 +380,14 @@ impl RingBuf {
     /// Wakeup, in the kernel's order: `flags & BPF_RB_FORCE_WAKEUP` → wake; else
     /// `(consumer_pos & mask) == record offset && !(flags & BPF_RB_NO_WAKEUP)` → wake. Other flag bits are
     /// ignored.
+    #[inline]
     pub(crate) fn commit(&self, pos: u64, flags: u64, discard: bool) -> bool {
         let off = self.off(pos);
         let w = self.words.load(off, Ordering::Relaxed);
         let size = len_size(word_len(w)) as usize;
         let data_size = (self.mask + 1) as usize;
         if off + 8 + size > data_size {
-            let mut tail = vec![0u8; off + 8 + size - data_size];
-            // SAFETY: the wrapped tail belongs to this reservation until the header below publishes it.
-            unsafe {
-                self.words.read_bytes(data_size, &mut tail);
-                self.words.write_bytes(0, &tail);
-            }
+            self.wrap_committed(off + 8 + size - data_size);
         }
         let mut new_len = word_len(w) ^ BPF_RINGBUF_BUSY_BIT;
         if discard {
@@ -397,6 +419,7 @@ impl RingBuf {
     /// assert!(rb.reserve(0, 0).is_none(), "full");
     /// s.discard(0);
     /// ```
+    #[inline]
     pub fn reserve(&self, size: u64, flags: u64) -> Option<Sample<'_>> {
         if flags != 0 {
             return None;
@@ -534,11 +557,13 @@ impl Sample<'_> {
         self.size
     }
 
+    #[inline]
     fn payload_off(&self) -> usize {
         self.rb.off(self.pos) + 8
     }
 
     /// Copies `src` into the payload at `at`, clamped to the payload's end.
+    #[inline]
     pub fn write(&mut self, at: usize, src: &[u8]) {
         let size = self.size as usize;
         let at = at.min(size);
@@ -549,6 +574,7 @@ impl Sample<'_> {
 
     /// The payload, writable. Contiguous also when the record wraps.
     #[cfg(not(loom))]
+    #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         let (off, size) = (self.payload_off(), self.size as usize);
         // SAFETY: the payload is this reservation's alone until commit; `&mut self` makes the borrow
@@ -558,6 +584,7 @@ impl Sample<'_> {
     }
 
     /// `bpf_ringbuf_submit(sample, flags)`: commits the record. Returns whether the consumer is woken.
+    #[inline]
     pub fn submit(mut self, flags: u64) -> bool {
         self.done = true;
         self.rb.commit(self.pos, flags, false)
@@ -565,6 +592,7 @@ impl Sample<'_> {
 
     /// `bpf_ringbuf_discard(sample, flags)`: commits the record with DISCARD. Returns whether the consumer
     /// is woken (discards wake by the same rule).
+    #[inline]
     pub fn discard(mut self, flags: u64) -> bool {
         self.done = true;
         self.rb.commit(self.pos, flags, true)
