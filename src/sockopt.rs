@@ -995,18 +995,7 @@ impl Sock {
                 // do_tcp_setsockopt(): an int option shorter than an int, else not a settable option.
                 return Err(if optval.len() < 4 { Errno::EINVAL } else { Errno::ENOPROTOOPT });
             }
-            SockOpt::TcpNodelay
-            | SockOpt::TcpMaxseg
-            | SockOpt::TcpKeepIdle
-            | SockOpt::TcpKeepIntvl
-            | SockOpt::TcpKeepCnt
-            | SockOpt::TcpSyncnt
-            | SockOpt::TcpWindowClamp
-            | SockOpt::TcpThinLinearTimeouts
-            | SockOpt::TcpUserTimeout
-            | SockOpt::TcpNotsentLowat
-            | SockOpt::TcpSaveSyn
-            | SockOpt::TcpRtoMaxMs => {}
+            opt if opt.is_tcp_int() => {}
             _ => return self.bpf_sol_tcp_set(optname, optval, profile),
         }
         let val = int_opt(opt, optval)?;
@@ -1157,18 +1146,7 @@ impl Sock {
                 }
                 return Ok(n);
             }
-            SockOpt::TcpNodelay
-            | SockOpt::TcpMaxseg
-            | SockOpt::TcpKeepIdle
-            | SockOpt::TcpKeepIntvl
-            | SockOpt::TcpKeepCnt
-            | SockOpt::TcpSyncnt
-            | SockOpt::TcpWindowClamp
-            | SockOpt::TcpThinLinearTimeouts
-            | SockOpt::TcpUserTimeout
-            | SockOpt::TcpNotsentLowat
-            | SockOpt::TcpSaveSyn
-            | SockOpt::TcpRtoMaxMs => {
+            opt if opt.is_tcp_int() => {
                 int_opt_len(opt, buf.len())?;
                 match opt {
                     SockOpt::TcpMaxseg => {
@@ -1276,6 +1254,26 @@ impl Sock {
 }
 
 impl SockOpt {
+    /// The SOL_TCP int options `sol_tcp_sockopt()` passes on to `do_tcp_setsockopt()` /
+    /// `do_tcp_getsockopt()` (the BPF-only ones, TCP_CONGESTION and TCP_SAVED_SYN are handled apart).
+    pub const fn is_tcp_int(self) -> bool {
+        matches!(
+            self,
+            SockOpt::TcpNodelay
+                | SockOpt::TcpMaxseg
+                | SockOpt::TcpKeepIdle
+                | SockOpt::TcpKeepIntvl
+                | SockOpt::TcpKeepCnt
+                | SockOpt::TcpSyncnt
+                | SockOpt::TcpWindowClamp
+                | SockOpt::TcpThinLinearTimeouts
+                | SockOpt::TcpUserTimeout
+                | SockOpt::TcpNotsentLowat
+                | SockOpt::TcpSaveSyn
+                | SockOpt::TcpRtoMaxMs
+        )
+    }
+
     /// The option's level, typed.
     pub const fn level(self) -> Level {
         Level::from_raw(self.raw().0)

@@ -73,46 +73,8 @@ impl KernelRing {
     /// Maps the ring `fd` of `size` data bytes: the consumer page read-write at offset 0, the producer page
     /// and twice the data read-only at offset `page`; registers it with a new epoll (`EPOLLIN | EPOLLET`).
     pub fn map(fd: OwnedFd, size: usize, page: usize) -> Result<KernelRing, OracleError> {
-        let err = |what: &str| OracleError::Kernel(format!("{what}: {}", std::io::Error::last_os_error()));
-        // SAFETY: mapping a fresh region of a BPF map fd; the kernel checks offsets and sizes.
-        let cons = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                page,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                0,
-            )
-        };
-        if cons == libc::MAP_FAILED {
-            return Err(err("mmap consumer page"));
-        }
-        // SAFETY: as above, read-only, at offset one page.
-        let prod = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                page + 2 * size,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                page as i64,
-            )
-        };
-        if prod == libc::MAP_FAILED {
-            // SAFETY: unmapping the region mapped just above.
-            unsafe { libc::munmap(cons, page) };
-            return Err(err("mmap producer page and data"));
-        }
-        // SAFETY: epoll_create1 has no memory arguments.
-        let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        let ring = KernelRing { fd, epoll: unsafe_owned(ep)?, size, page, cons: cons.cast(), prod: prod.cast() };
-        let mut ev = libc::epoll_event { events: (libc::EPOLLIN | libc::EPOLLET) as u32, u64: 0 };
-        // SAFETY: valid fds and event struct.
-        if unsafe { libc::epoll_ctl(ring.epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, ring.fd.as_raw_fd(), &mut ev) } != 0 {
-            return Err(err("epoll_ctl"));
-        }
-        Ok(ring)
+        let m = map_pages(&fd, size, page, libc::PROT_READ | libc::PROT_WRITE, libc::PROT_READ, libc::EPOLLIN)?;
+        Ok(KernelRing { fd, epoll: m.epoll, size, page, cons: m.cons, prod: m.prod })
     }
 
     /// A second mapping of the same ring with its own epoll instance (edge-triggered events go to one
@@ -172,6 +134,66 @@ unsafe impl Send for KernelRing {}
 // SAFETY: as above; `&KernelRing` methods only load positions and headers atomically, store
 // `consumer_pos` atomically, or copy bytes while no program runs.
 unsafe impl Sync for KernelRing {}
+
+/// The mappings and epoll instance of a kernel ring (RINGBUF or USER_RINGBUF) mapped as libbpf does.
+pub(crate) struct Pages {
+    pub(crate) epoll: OwnedFd,
+    pub(crate) cons: *mut u8,
+    pub(crate) prod: *mut u8,
+}
+
+/// Maps the consumer page of `fd` at offset 0 with `cons_prot`, the producer page and twice the data at
+/// offset `page` with `prod_prot`, and registers the fd with a new edge-triggered epoll for `events`.
+/// Whatever was mapped is unmapped again when a later step fails.
+pub(crate) fn map_pages(
+    fd: &OwnedFd,
+    size: usize,
+    page: usize,
+    cons_prot: i32,
+    prod_prot: i32,
+    events: i32,
+) -> Result<Pages, OracleError> {
+    let err = |what: &str| OracleError::Kernel(format!("{what}: {}", std::io::Error::last_os_error()));
+    // SAFETY: mapping a fresh region of a BPF map fd; the kernel checks offsets, sizes and protections.
+    let cons = unsafe { libc::mmap(std::ptr::null_mut(), page, cons_prot, libc::MAP_SHARED, fd.as_raw_fd(), 0) };
+    if cons == libc::MAP_FAILED {
+        return Err(err("mmap consumer page"));
+    }
+    // SAFETY: as above, at offset one page.
+    let prod = unsafe {
+        libc::mmap(std::ptr::null_mut(), page + 2 * size, prod_prot, libc::MAP_SHARED, fd.as_raw_fd(), page as i64)
+    };
+    let unmap = |with_prod: bool| {
+        // SAFETY: unmapping the regions mapped just above, which nothing else refers to yet.
+        unsafe {
+            libc::munmap(cons, page);
+            if with_prod {
+                libc::munmap(prod, page + 2 * size);
+            }
+        }
+    };
+    if prod == libc::MAP_FAILED {
+        let e = err("mmap producer page and data");
+        unmap(false);
+        return Err(e);
+    }
+    // SAFETY: epoll_create1 has no memory arguments.
+    let epoll = match unsafe_owned(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) }) {
+        Ok(ep) => ep,
+        Err(e) => {
+            unmap(true);
+            return Err(e);
+        }
+    };
+    let mut ev = libc::epoll_event { events: (events | libc::EPOLLET) as u32, u64: 0 };
+    // SAFETY: valid fds and event struct.
+    if unsafe { libc::epoll_ctl(epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, fd.as_raw_fd(), &mut ev) } != 0 {
+        let e = err("epoll_ctl");
+        unmap(true);
+        return Err(e);
+    }
+    Ok(Pages { epoll, cons: cons.cast(), prod: prod.cast() })
+}
 
 fn unsafe_owned(fd: i32) -> Result<OwnedFd, OracleError> {
     if fd < 0 {

@@ -11,7 +11,7 @@
 //! one `BPF_PROG_TEST_RUN` at a time, so two drains never overlap. Two threads racing test runs could hit it,
 //! but not deterministically, so no case claims it.
 
-use super::{create_map, unsafe_owned, RingbufArea};
+use super::{create_map, map_pages, RingbufArea};
 use crate::kernel::{self, skel::user_ringbuf as skel, OracleError, Pod};
 use crate::rng::Rng;
 use bpf_model::ringbuf::{
@@ -56,38 +56,8 @@ impl KernelUserRing {
     /// page and twice the data read-write at offset `page`; registers it with a new epoll
     /// (`EPOLLOUT | EPOLLET`).
     pub fn map(fd: OwnedFd, size: usize, page: usize) -> Result<KernelUserRing, OracleError> {
-        let err = |what: &str| OracleError::Kernel(format!("{what}: {}", std::io::Error::last_os_error()));
-        // SAFETY: mapping a fresh region of a BPF map fd; the kernel checks offsets, sizes and protections.
-        let cons =
-            unsafe { libc::mmap(std::ptr::null_mut(), page, libc::PROT_READ, libc::MAP_SHARED, fd.as_raw_fd(), 0) };
-        if cons == libc::MAP_FAILED {
-            return Err(err("mmap consumer page"));
-        }
-        // SAFETY: as above, read-write, at offset one page.
-        let prod = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                page + 2 * size,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                page as i64,
-            )
-        };
-        if prod == libc::MAP_FAILED {
-            // SAFETY: unmapping the region mapped just above.
-            unsafe { libc::munmap(cons, page) };
-            return Err(err("mmap producer page and data"));
-        }
-        // SAFETY: epoll_create1 has no memory arguments.
-        let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        let ring = KernelUserRing { fd, epoll: unsafe_owned(ep)?, size, page, cons: cons.cast(), prod: prod.cast() };
-        let mut ev = libc::epoll_event { events: (libc::EPOLLOUT | libc::EPOLLET) as u32, u64: 0 };
-        // SAFETY: valid fds and event struct.
-        if unsafe { libc::epoll_ctl(ring.epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, ring.fd.as_raw_fd(), &mut ev) } != 0 {
-            return Err(err("epoll_ctl"));
-        }
-        Ok(ring)
+        let m = map_pages(&fd, size, page, libc::PROT_READ, libc::PROT_READ | libc::PROT_WRITE, libc::EPOLLOUT)?;
+        Ok(KernelUserRing { fd, epoll: m.epoll, size, page, cons: m.cons, prod: m.prod })
     }
 
     /// The map's fd.
