@@ -290,7 +290,7 @@ unsafe impl RingMemory for &RingBuf {
 
     #[inline]
     fn producer_pos(&self) -> &AtomicU64 {
-        &self.producer_pos
+        &self.prod.producer_pos
     }
 
     #[inline]

@@ -102,9 +102,15 @@ pub(crate) fn word_pg_off(w: u64) -> u32 {
 
 /// `bpf_ringbuf_rec_pg_off()`: pages from the start of `struct bpf_ringbuf` to a header at data offset
 /// `off`. The data starts `RINGBUF_PGOFF + RINGBUF_POS_PAGES` pages in.
+#[inline]
 pub fn rec_pg_off(page_size: u32, off: u64) -> u32 {
-    let page = u64::from(page_size.max(1));
-    (u64::from(RINGBUF_PGOFF + RINGBUF_POS_PAGES) + off / page) as u32
+    // A shift where the page size is a power of two (always, in the kernel): this runs on every reservation.
+    let pages = match page_size {
+        0 => off,
+        p if p.is_power_of_two() => off >> p.trailing_zeros(),
+        p => off / u64::from(p),
+    };
+    (u64::from(RINGBUF_PGOFF + RINGBUF_POS_PAGES) + pages) as u32
 }
 
 /// The checks of `ringbuf_map_alloc()` (the same function serves RINGBUF and USER_RINGBUF).

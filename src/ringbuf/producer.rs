@@ -22,6 +22,10 @@ use crate::sync::{spin_wait, AtomicBool, AtomicU64, Ordering, Words};
 use crate::{Errno, KernelProfile};
 use crossbeam::utils::CachePadded;
 
+/// Set in the reservation cursor while a producer scans `pending_pos` on the slow path. Positions are
+/// 8-aligned, so bit 0 is free.
+const CURSOR_LOCKED: u64 = 1;
+
 /// How producers claim space.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ReserveMode {
@@ -29,6 +33,19 @@ pub enum ReserveMode {
     LockFree,
     /// The kernel's algorithm: the whole reservation under one spinlock. For comparison (benchmarks).
     Spinlock,
+}
+
+/// What producers write: the producer page's two positions and the reservation cursor, together on one
+/// cache line, since a reservation touches all three.
+pub(crate) struct Positions {
+    /// The producer page's `producer_pos`.
+    pub(crate) producer_pos: AtomicU64,
+    /// The producer page's `pending_pos` (v6.10+): the oldest record that may still be BUSY.
+    pub(crate) pending_pos: AtomicU64,
+    /// The reservation cursor (lock-free mode): the end of the last claimed record, with
+    /// [`CURSOR_LOCKED`] set while a producer takes the slow path. `producer_pos` catches up with it once
+    /// every claimed header is written.
+    pub(crate) reserve_pos: AtomicU64,
 }
 
 /// A ring buffer map, `BPF_MAP_TYPE_RINGBUF` (the producer side is BPF programs, the consumer user space).
@@ -42,15 +59,9 @@ pub struct RingBuf {
     mode: ReserveMode,
     /// The consumer page's `consumer_pos`.
     pub(crate) consumer_pos: CachePadded<AtomicU64>,
-    /// The producer page's `producer_pos`.
-    pub(crate) producer_pos: CachePadded<AtomicU64>,
-    /// The producer page's `pending_pos` (v6.10+): the oldest record that may still be BUSY.
-    pub(crate) pending_pos: CachePadded<AtomicU64>,
-    /// The reservation cursor (lock-free mode): the end of the last claimed record. `producer_pos` catches
-    /// up with it once every claimed header is written.
-    reserve_pos: CachePadded<AtomicU64>,
-    /// Held by the one producer advancing `pending_pos` (lock-free mode), or the whole reservation
-    /// (spinlock mode).
+    /// The producers' positions, on one cache line.
+    pub(crate) prod: CachePadded<Positions>,
+    /// The whole reservation, in spinlock mode.
     lock: CachePadded<AtomicBool>,
     /// `2 * size` bytes: the data area and the copy that keeps wrapping records contiguous.
     pub(crate) words: Words,
@@ -67,8 +78,8 @@ impl std::fmt::Debug for RingBuf {
             .field("type", &self.ty)
             .field("size", &(self.mask + 1))
             .field("consumer_pos", &self.consumer_pos.load(Ordering::Relaxed))
-            .field("producer_pos", &self.producer_pos.load(Ordering::Relaxed))
-            .field("pending_pos", &self.pending_pos.load(Ordering::Relaxed))
+            .field("producer_pos", &self.prod.producer_pos.load(Ordering::Relaxed))
+            .field("pending_pos", &self.prod.pending_pos.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -120,9 +131,11 @@ impl RingBuf {
             mask: u64::from(max_entries) - 1,
             mode,
             consumer_pos: CachePadded::new(AtomicU64::new(0)),
-            producer_pos: CachePadded::new(AtomicU64::new(0)),
-            pending_pos: CachePadded::new(AtomicU64::new(0)),
-            reserve_pos: CachePadded::new(AtomicU64::new(0)),
+            prod: CachePadded::new(Positions {
+                producer_pos: AtomicU64::new(0),
+                pending_pos: AtomicU64::new(0),
+                reserve_pos: AtomicU64::new(0),
+            }),
             lock: CachePadded::new(AtomicBool::new(false)),
             words,
             notifier: Notifier::new(),
@@ -148,12 +161,12 @@ impl RingBuf {
 
     /// `producer_pos`, as user space reads it from the producer page.
     pub fn producer_pos(&self) -> u64 {
-        self.producer_pos.load(Ordering::Acquire)
+        self.prod.producer_pos.load(Ordering::Acquire)
     }
 
     /// `pending_pos`, as user space reads it from the producer page.
     pub fn pending_pos(&self) -> u64 {
-        self.pending_pos.load(Ordering::Acquire)
+        self.prod.pending_pos.load(Ordering::Acquire)
     }
 
     /// How many commits so far decided to wake the consumer (the kernel's `irq_work_queue()` calls).
@@ -214,6 +227,13 @@ impl RingBuf {
         pend
     }
 
+    /// The kernel's space check: the new end at most `mask` bytes past `consumer_pos` and past
+    /// `pending_pos`.
+    #[inline]
+    fn fits(&self, new_prod: u64, cons: u64, pend: u64) -> bool {
+        new_prod.wrapping_sub(cons) <= self.mask && new_prod.wrapping_sub(pend) <= self.mask
+    }
+
     /// `__bpf_ringbuf_reserve()`: claims a record of `size` payload bytes, writes its BUSY header and
     /// publishes it. Returns its position, or `None` where the kernel returns NULL.
     ///
@@ -223,6 +243,11 @@ impl RingBuf {
     /// 3. `consumer_pos` is read (acquire), once;
     /// 4. `pending_pos` is advanced over committed records;
     /// 5. `new_prod - consumer_pos > mask` or `new_prod - pending_pos > mask` → NULL.
+    ///
+    /// Lock-free, steps 4 and 5 are split (see [`claim`](Self::claim)): the claim checks against the
+    /// stored `pending_pos`, which only lags the kernel's freshly scanned value, so a claim that passes
+    /// would pass in the kernel too; `pending_pos` is then advanced in [`publish`](Self::publish), where
+    /// the kernel would have advanced it, and a claim that does not pass takes the kernel's way.
     #[inline]
     pub(crate) fn reserve_raw(&self, size: u64) -> Option<u64> {
         if size > RINGBUF_MAX_RECORD_SZ {
@@ -234,7 +259,7 @@ impl RingBuf {
         }
         let cons = self.consumer_pos.load(Ordering::Acquire);
         let start = match self.mode {
-            ReserveMode::LockFree => self.claim_lock_free(cons, len)?,
+            ReserveMode::LockFree => self.claim(cons, len)?,
             ReserveMode::Spinlock => return self.reserve_locked(cons, size, len),
         };
         let off = self.off(start);
@@ -244,69 +269,92 @@ impl RingBuf {
         Some(start)
     }
 
-    /// The lock-free claim: a CAS on the reservation cursor, after the kernel's two space checks.
+    /// The lock-free claim: one CAS on the reservation cursor, when the stored positions show room.
+    ///
+    /// `consumer_pos` and `pending_pos` only move forward, so a check that passes against the values
+    /// loaded here passes against the kernel's fresh ones. When it does not pass, the ring may be full
+    /// or merely `pending_pos` stale: [`claim_scanned`](Self::claim_scanned) decides as the kernel does.
     #[inline]
-    fn claim_lock_free(&self, cons: u64, len: u64) -> Option<u64> {
+    fn claim(&self, cons: u64, len: u64) -> Option<u64> {
         let mut step = 0u32;
         loop {
-            let start = self.reserve_pos.load(Ordering::Acquire);
-            let (pend, fresh) = self.advance_pending();
-            let new_prod = start + len;
-            if new_prod.wrapping_sub(cons) > self.mask {
-                return None;
-            }
-            if new_prod.wrapping_sub(pend) > self.mask {
-                if fresh {
-                    return None;
-                }
-                // Another producer is advancing pending_pos; its result decides.
+            let start = self.prod.reserve_pos.load(Ordering::Acquire);
+            if start & CURSOR_LOCKED != 0 {
                 spin_wait(&mut step);
                 continue;
             }
-            if self.reserve_pos.compare_exchange_weak(start, new_prod, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
-                return Some(start);
+            let new_prod = start + len;
+            if self.fits(new_prod, cons, self.prod.pending_pos.load(Ordering::Acquire)) {
+                if self
+                    .prod
+                    .reserve_pos
+                    .compare_exchange_weak(start, new_prod, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return Some(start);
+                }
+                continue;
+            }
+            if self
+                .prod
+                .reserve_pos
+                .compare_exchange(start, start | CURSOR_LOCKED, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return self.claim_scanned(cons, start, len);
             }
         }
     }
 
-    /// Advances `pending_pos` if no other producer is doing it. Returns the value to check against and
-    /// whether it is fresh (scanned by this call).
+    /// The slow claim, with the cursor locked: waits until every earlier claim is published, advances
+    /// `pending_pos` as the kernel does, checks, and unlocks the cursor, past the new record if it fits.
     ///
-    /// Only the holder of the scan lock writes `pending_pos`, so the value it starts from is current; no
-    /// reservation can cover bytes `size` past it, so every header it reads between it and
-    /// `producer_pos` belongs to a published record of this lap (never to a payload being written).
+    /// Holding the cursor and the publication turn, this producer is the only one that writes
+    /// `pending_pos` or a header, so the headers it scans are the current lap's.
+    #[cold]
+    fn claim_scanned(&self, cons: u64, start: u64, len: u64) -> Option<u64> {
+        self.wait_turn(start);
+        let pend = self.scan_pending(self.prod.pending_pos.load(Ordering::Relaxed), start);
+        self.prod.pending_pos.store(pend, Ordering::Release);
+        let new_prod = start + len;
+        let fits = self.fits(new_prod, cons, pend);
+        self.prod.reserve_pos.store(if fits { new_prod } else { start }, Ordering::Release);
+        fits.then_some(start)
+    }
+
+    /// Waits until every reservation before `start` is published: then `producer_pos == start` and this
+    /// producer holds the publication turn.
     #[inline]
-    fn advance_pending(&self) -> (u64, bool) {
-        if self.lock.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            return (self.pending_pos.load(Ordering::Acquire), false);
+    fn wait_turn(&self, start: u64) {
+        let mut step = 0u32;
+        while self.prod.producer_pos.load(Ordering::Acquire) != start {
+            spin_wait(&mut step);
         }
-        let pend = self.pending_pos.load(Ordering::Relaxed);
-        let prod = self.producer_pos.load(Ordering::Acquire);
-        let pend = self.scan_pending(pend, prod);
-        self.pending_pos.store(pend, Ordering::Release);
-        self.lock.store(false, Ordering::Release);
-        (pend, true)
     }
 
     /// Publishes `producer_pos = end` once every earlier reservation is published (reservation order is
-    /// visibility order).
+    /// visibility order), advancing `pending_pos` first, as the kernel's reservation would have.
+    ///
+    /// Publication turns are taken one at a time, in reservation order, each beginning with an acquire
+    /// load of the previous turn's release store: so turns write `pending_pos` without an atomic
+    /// read-modify-write, and the headers a turn scans (below `start`) are the current lap's (a claim
+    /// overwrites only bytes below a `pending_pos` that an earlier turn stored, and this turn starts from
+    /// that value or a later one).
     #[inline]
     fn publish(&self, start: u64, end: u64) {
         #[cfg(not(ringbuf_broken))]
-        {
-            let mut step = 0u32;
-            while self.producer_pos.load(Ordering::Acquire) != start {
-                spin_wait(&mut step);
-            }
-            self.producer_pos.store(end, Ordering::Release);
-        }
-        // The deliberately broken variant: publish without waiting for earlier producers, so a consumer
+        self.wait_turn(start);
+        // The deliberately broken variant publishes without waiting for earlier producers, so a consumer
         // may read the header of a record whose producer has not written it yet. The loom tests catch it.
-        #[cfg(ringbuf_broken)]
-        {
-            let _ = start;
-            self.producer_pos.fetch_max(end, Ordering::Release);
+        let pend = self.prod.pending_pos.load(Ordering::Relaxed);
+        let scanned = self.scan_pending(pend, start);
+        if scanned != pend {
+            self.prod.pending_pos.store(scanned, Ordering::Release);
         }
+        #[cfg(not(ringbuf_broken))]
+        self.prod.producer_pos.store(end, Ordering::Release);
+        #[cfg(ringbuf_broken)]
+        self.prod.producer_pos.fetch_max(end, Ordering::Release);
     }
 
     /// The kernel's algorithm: everything under one lock.
@@ -315,17 +363,17 @@ impl RingBuf {
         while self.lock.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             spin_wait(&mut step);
         }
-        let prod = self.producer_pos.load(Ordering::Relaxed);
-        let pend = self.scan_pending(self.pending_pos.load(Ordering::Relaxed), prod);
-        self.pending_pos.store(pend, Ordering::Release);
+        let prod = self.prod.producer_pos.load(Ordering::Relaxed);
+        let pend = self.scan_pending(self.prod.pending_pos.load(Ordering::Relaxed), prod);
+        self.prod.pending_pos.store(pend, Ordering::Release);
         let new_prod = prod + len;
         let ok = new_prod.wrapping_sub(cons) <= self.mask && new_prod.wrapping_sub(pend) <= self.mask;
         if ok {
             let off = self.off(prod);
             let hdr = header_word(size as u32 | BPF_RINGBUF_BUSY_BIT, rec_pg_off(self.page_size, off as u64));
             self.words.store(off, hdr, Ordering::Relaxed);
-            self.reserve_pos.store(new_prod, Ordering::Relaxed);
-            self.producer_pos.store(new_prod, Ordering::Release);
+            self.prod.reserve_pos.store(new_prod, Ordering::Relaxed);
+            self.prod.producer_pos.store(new_prod, Ordering::Release);
         }
         self.lock.store(false, Ordering::Release);
         ok.then_some(prod)
@@ -478,11 +526,11 @@ impl RingBuf {
         match flags {
             BPF_RB_AVAIL_DATA => {
                 let cons = self.consumer_pos.load(Ordering::Acquire);
-                self.producer_pos.load(Ordering::Acquire).wrapping_sub(cons)
+                self.prod.producer_pos.load(Ordering::Acquire).wrapping_sub(cons)
             }
             BPF_RB_RING_SIZE => self.mask + 1,
             BPF_RB_CONS_POS => self.consumer_pos.load(Ordering::Acquire),
-            BPF_RB_PROD_POS => self.producer_pos.load(Ordering::Acquire),
+            BPF_RB_PROD_POS => self.prod.producer_pos.load(Ordering::Acquire),
             _ => 0,
         }
     }
@@ -600,6 +648,7 @@ impl Sample<'_> {
 }
 
 impl Drop for Sample<'_> {
+    #[inline]
     fn drop(&mut self) {
         if !self.done {
             self.rb.commit(self.pos, 0, true);

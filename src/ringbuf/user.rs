@@ -118,7 +118,7 @@ impl UserRingBuf {
 
     /// Writes `producer_pos` by hand (user space maps the producer page read-write).
     pub fn set_producer_pos(&mut self, pos: u64) {
-        self.rb.producer_pos.store(pos, Ordering::Release);
+        self.rb.prod.producer_pos.store(pos, Ordering::Release);
     }
 
     /// Writes bytes into the data area at offset `off` (taken modulo the size) by hand, wrapping at the end,
@@ -153,7 +153,7 @@ impl UserRingBuf {
             return Err(Errno::E2BIG);
         }
         let cons = self.rb.consumer_pos.load(Ordering::Acquire);
-        let prod = self.rb.producer_pos.load(Ordering::Acquire);
+        let prod = self.rb.prod.producer_pos.load(Ordering::Acquire);
         let total = record_footprint(u64::from(size));
         if total > self.rb.size() {
             return Err(Errno::E2BIG);
@@ -170,7 +170,7 @@ impl UserRingBuf {
             // User space may have left `producer_pos` unaligned; libbpf writes the header there anyway.
             self.write_raw(prod, &raw_header_bytes(size | BPF_RINGBUF_BUSY_BIT));
         }
-        self.rb.producer_pos.store(prod.wrapping_add(total), Ordering::Release);
+        self.rb.prod.producer_pos.store(prod.wrapping_add(total), Ordering::Release);
         Ok(UserSample { ur: self, pos: prod, size })
     }
 
@@ -238,7 +238,7 @@ impl UserRingBuf {
     /// `__bpf_user_ringbuf_peek()`: the next sample's data offset and size.
     #[cfg_attr(loom, allow(dead_code))]
     fn peek(&self) -> Result<(usize, u32), Errno> {
-        let prod = self.rb.producer_pos.load(Ordering::Acquire);
+        let prod = self.rb.prod.producer_pos.load(Ordering::Acquire);
         if prod % 8 != 0 {
             return Err(Errno::EINVAL);
         }
