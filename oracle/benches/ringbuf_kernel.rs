@@ -1,7 +1,8 @@
 //! The kernel's own ring buffer against the model's, in one run: a BPF program (one `BPF_PROG_TEST_RUN`
 //! of `rb_bench` in `oracle/bpf/ringbuf.bpf.c`) reserves and submits 8-byte records with `bpf_loop` while
 //! the model's `Consumer` drains the mmapped kernel ring on the other CPU; the model's lock-free ring does
-//! the same with one producer thread. Prints records per second and the ratio.
+//! the same with one producer thread. Both consumers pause briefly after a drain that found nothing
+//! (`poll_pause`, as in `benches/ringbuf.rs`). Prints records per second and the ratio.
 //!
 //! `cargo bench -p bpf-oracle --bench ringbuf_kernel` (needs root and BPF; prints SKIPPED otherwise).
 
@@ -35,7 +36,11 @@ fn model_run(n: u64) -> Duration {
         let mut c = rb.consumer().unwrap();
         let mut got = 0u64;
         while got < n {
-            got += c.consume_batch(4096, |_| ()) as u64;
+            let k = c.consume_batch(4096, |_| ()) as u64;
+            got += k;
+            if k == 0 {
+                bpf_oracle::areas::ringbuf::poll_pause();
+            }
         }
     });
     t0.elapsed()

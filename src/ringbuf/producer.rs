@@ -248,7 +248,7 @@ impl RingBuf {
     /// stored `pending_pos`, which only lags the kernel's freshly scanned value, so a claim that passes
     /// would pass in the kernel too; `pending_pos` is then advanced in [`publish`](Self::publish), where
     /// the kernel would have advanced it, and a claim that does not pass takes the kernel's way.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn reserve_raw(&self, size: u64) -> Option<u64> {
         if size > RINGBUF_MAX_RECORD_SZ {
             return None;
@@ -274,7 +274,7 @@ impl RingBuf {
     /// `consumer_pos` and `pending_pos` only move forward, so a check that passes against the values
     /// loaded here passes against the kernel's fresh ones. When it does not pass, the ring may be full
     /// or merely `pending_pos` stale: [`claim_scanned`](Self::claim_scanned) decides as the kernel does.
-    #[inline]
+    #[inline(always)]
     fn claim(&self, cons: u64, len: u64) -> Option<u64> {
         let mut step = 0u32;
         loop {
@@ -340,7 +340,7 @@ impl RingBuf {
     /// read-modify-write, and the headers a turn scans (below `start`) are the current lap's (a claim
     /// overwrites only bytes below a `pending_pos` that an earlier turn stored, and this turn starts from
     /// that value or a later one).
-    #[inline]
+    #[inline(always)]
     fn publish(&self, start: u64, end: u64) {
         #[cfg(not(ringbuf_broken))]
         self.wait_turn(start);
@@ -380,7 +380,7 @@ impl RingBuf {
     }
 
     /// The sample at `pos`: copies the bytes a wrapping record will cover into the contiguous copy.
-    #[inline]
+    #[inline(always)]
     fn sample_at(&self, pos: u64, size: u32) -> Sample<'_> {
         let off = self.off(pos);
         let end = off + 8 + size as usize;
@@ -428,7 +428,7 @@ impl RingBuf {
     /// Wakeup, in the kernel's order: `flags & BPF_RB_FORCE_WAKEUP` → wake; else
     /// `(consumer_pos & mask) == record offset && !(flags & BPF_RB_NO_WAKEUP)` → wake. Other flag bits are
     /// ignored.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn commit(&self, pos: u64, flags: u64, discard: bool) -> bool {
         let off = self.off(pos);
         let w = self.words.load(off, Ordering::Relaxed);
@@ -467,7 +467,7 @@ impl RingBuf {
     /// assert!(rb.reserve(0, 0).is_none(), "full");
     /// s.discard(0);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn reserve(&self, size: u64, flags: u64) -> Option<Sample<'_>> {
         if flags != 0 {
             return None;
@@ -632,7 +632,7 @@ impl Sample<'_> {
     }
 
     /// `bpf_ringbuf_submit(sample, flags)`: commits the record. Returns whether the consumer is woken.
-    #[inline]
+    #[inline(always)]
     pub fn submit(mut self, flags: u64) -> bool {
         self.done = true;
         self.rb.commit(self.pos, flags, false)
