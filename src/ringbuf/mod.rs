@@ -24,15 +24,26 @@
 //!
 //! # How this model does it
 //!
-//! The kernel reserves under a spinlock. Here producers claim space **without a lock**: a compare-and-swap
-//! on a private reservation cursor, checked against `consumer_pos` and `pending_pos` exactly as the kernel
-//! checks them, then the header, then `producer_pos` is published in reservation order (a producer waits
-//! only for producers that reserved before it to store their header, a few instructions, never for their
-//! payload or commit). `pending_pos` is advanced by whichever producer holds a scan try-lock; one that
-//! cannot take it uses the current value, which can only be more cautious, and retries if that alone made
-//! it fail. With one thread the result of every operation, every position and every byte of the ring is
-//! the kernel's (`producer`; checked against the live kernel by `bpf-oracle`). The kernel's own
-//! algorithm, the spinlock, is kept as [`ReserveMode::Spinlock`] for comparison.
+//! The kernel reserves under a spinlock. Here a reservation is **one compare-and-swap** on a private
+//! reservation cursor, in three steps:
+//!
+//! 1. **Claim.** The new end is checked against `consumer_pos` and the stored `pending_pos`. Both only move
+//!    forward, so a check that passes against them passes against the kernel's freshly scanned values,
+//!    and the CAS claims the bytes.
+//! 2. **Publish, in turn.** The producer writes its BUSY header, waits until `producer_pos` reaches the
+//!    start of its claim (every earlier producer has published: a few instructions each, never their
+//!    payload or commit), advances `pending_pos` over committed records as the kernel's reservation would
+//!    have, and stores `producer_pos` (release). Turns come one at a time in reservation order, so
+//!    `pending_pos` needs no atomic read-modify-write, and records become visible in reservation order.
+//! 3. **Slow path.** When the stored values show no room, the ring may be full or `pending_pos` merely
+//!    stale: the producer sets a lock bit in the cursor, waits for its turn, and scans, checks and stores
+//!    exactly as the kernel does under its spinlock, then unlocks the cursor (past its record if it fits).
+//!    Every failing reservation goes this way, so it leaves `pending_pos` where the kernel's would.
+//!
+//! With one thread the result of every operation, every position and every byte of the ring is the
+//! kernel's (`producer`; checked against the live kernel by `bpf-oracle`); with many, every interleaving
+//! of two and three producers and a consumer is checked by loom (`tests/loom_ringbuf.rs`). The kernel's
+//! own algorithm, the spinlock, is kept as [`ReserveMode::Spinlock`] for comparison (`benches/ringbuf.rs`).
 //!
 //! **Wrap-around.** The kernel maps the data pages twice, back to back, so that a record that runs past the
 //! end of the area is contiguous. Safe Rust cannot alias two virtual mappings without `mmap` (and this
