@@ -4,12 +4,14 @@
 //! reserves 8-byte records and writes into each its own position and identity, then submits or discards
 //! it; the consumer reads concurrently, and the main thread drains the rest at the end. Checked: every
 //! submitted record is read exactly once, no discarded one is read, records come in reservation order
-//! (increasing positions), and every record read is intact (it names its own position, so a record read
-//! while busy, or overwritten, is caught). The 64-byte ring (a profile with 64-byte pages) holds three such
-//! records, so reservations also fail for space and wrap around.
+//! (increasing positions), every record read is intact (it names its own position, so a record read
+//! while busy, or overwritten, is caught), and `pending_pos` never passes a record that is still busy
+//! (each producer checks it while it holds its reservation). The 64-byte ring (a profile with 64-byte pages) holds three such
+//! records, so there every reservation takes the fast path; the 32-byte ring holds one, so there
+//! reservations also fail for space and take the slow path (cursor locked, `pending_pos` scanned).
 //!
-//! Under `--cfg ringbuf_broken` the ring publishes `producer_pos` without waiting for earlier producers;
-//! the same tests must then fail, so they are marked `should_panic` in that build (`scripts/test.sh` runs
+//! Under `--cfg ringbuf_broken` the ring publishes `producer_pos`, and the slow path scans `pending_pos`,
+//! without waiting for earlier producers' turns; the same tests must then fail, so they are marked `should_panic` in that build (`scripts/test.sh` runs
 //! both builds).
 #![cfg(loom)]
 
@@ -37,6 +39,9 @@ fn produce(rb: &RingBuf, id: u8, plan: &[bool]) -> Made {
             payload[6] = 0xAB;
             payload[7] = 0xCD;
             s.write(0, &payload);
+            // The kernel's pending-position rule: no stored `pending_pos` passes a record still BUSY.
+            let pend = rb.pending_pos();
+            assert!(pend <= pos, "pending_pos {pend} passed the busy record at {pos}");
             if submit {
                 s.submit(0);
             } else {
@@ -78,8 +83,14 @@ fn check(made: Vec<Made>, seen: Vec<(u64, u8, u8)>) {
 }
 
 fn scenario(plans: &'static [&'static [bool]]) {
+    scenario_on(64, plans);
+}
+
+/// The scenario on a ring of `size` bytes (pages of `size` bytes).
+fn scenario_on(size: u32, plans: &'static [&'static [bool]]) {
     loom::model(move || {
-        let rb = Arc::new(RingBuf::new(&small(), 64).expect("ring"));
+        let profile = KernelProfile { page_size: size, ..KernelProfile::x86_64_v6_18() };
+        let rb = Arc::new(RingBuf::new(&profile, size).expect("ring"));
         let producers: Vec<_> = plans
             .iter()
             .enumerate()
@@ -113,6 +124,15 @@ fn loom_two_producers_and_a_consumer() {
 #[cfg_attr(ringbuf_broken, should_panic)]
 fn loom_three_producers_and_a_consumer() {
     scenario(&[&[true], &[false], &[true]]);
+}
+
+/// The slow path: a 32-byte ring holds one 8-byte record at a time, so a second reservation finds no
+/// room in the stored positions (`pending_pos` still at the first record) and must lock the cursor, wait
+/// for its turn and scan, while the other producer claims and the consumer frees space.
+#[test]
+#[cfg_attr(ringbuf_broken, should_panic)]
+fn loom_slow_path_two_producers_one_record_of_room() {
+    scenario_on(32, &[&[true, true], &[false, true]]);
 }
 
 /// No lost wakeup: a consumer that sleeps whenever it finds nothing is always woken by the commit of the
