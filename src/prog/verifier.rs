@@ -1,0 +1,218 @@
+//! The availability gates per function family and the verifier's verdict on a call
+//! (`kernel/bpf/verifier.c`, `check_helper_call()` and `check_kfunc_call()`).
+
+use super::{attach_points, v, Attach, Family, Func, FuncKind, IterTarget, Prog, ProgType};
+use crate::{KernelProfile, KernelVersion};
+
+fn later(a: KernelVersion, b: KernelVersion) -> KernelVersion {
+    a.max(b)
+}
+
+/// The version from which the family's gate opens for `prog` (before the function's own version and the
+/// type's are applied), or `None` where it never does.
+fn family_gate(func: Func, prog: &Prog) -> Option<KernelVersion> {
+    use ProgType::*;
+    let ty = prog.resolved_type();
+    let any = v(3, 18);
+    match func.family() {
+        Family::Sockopt => sockopt_gate(func, ty, prog.attach),
+        Family::Ringbuf | Family::BaseCapBpf => ty.has_base_helpers().then_some(any),
+        Family::CommonKfunc => common_kfunc_gate(ty),
+        Family::SliceRdwr => {
+            if ty.may_write_packet() {
+                common_kfunc_gate(ty)
+            } else {
+                None
+            }
+        }
+        Family::SkbKfunc => match ty {
+            SchedCls | SchedAct | SkSkb | SocketFilter | CgroupSkb | LwtIn | LwtOut | LwtXmit | LwtSeg6local => {
+                Some(any)
+            }
+            // Registered for CGROUP_SKB, i.e. on the CGROUP hook, which every cgroup type and SOCK_OPS share.
+            CgroupSock | CgroupDevice | CgroupSockAddr | CgroupSockopt | CgroupSysctl | SockOps => {
+                common_kfunc_gate(ty)
+            }
+            Netfilter => Some(v(6, 5)),
+            Tracing | Tracepoint | PerfEvent | Lsm => Some(v(6, 13)),
+            _ => None,
+        },
+        Family::XdpKfunc => (ty == Xdp).then_some(any),
+        Family::SkbMetaKfunc => matches!(ty, SchedCls | SchedAct).then_some(any),
+        Family::Cpumask => match ty {
+            Tracing | StructOps | Lsm => Some(any),
+            Tracepoint | PerfEvent => Some(v(6, 12)),
+            Syscall => Some(v(6, 11)),
+            _ => None,
+        },
+    }
+}
+
+/// The per-type floor of the common kfuncs: the seed page's tags (`bpf_dynptr_memset`).
+fn common_kfunc_gate(ty: ProgType) -> Option<KernelVersion> {
+    use ProgType::*;
+    match ty {
+        Unspec | Ext => None,
+        CgroupDevice | CgroupSock | CgroupSockopt | CgroupSysctl | PerfEvent | Tracepoint => Some(v(6, 12)),
+        CgroupSockAddr => Some(v(6, 7)),
+        SockOps => Some(v(6, 15)),
+        _ => Some(v(3, 18)),
+    }
+}
+
+fn sockopt_gate(func: Func, ty: ProgType, attach: Attach) -> Option<KernelVersion> {
+    use ProgType::*;
+    match (ty, attach) {
+        (SockOps, _) => Some(func.since()),
+        (CgroupSockAddr, Attach::SockAddr(h)) if h.is_unix() => Some(v(6, 7)),
+        (CgroupSockAddr, _) => Some(v(5, 8)),
+        (CgroupSockopt, Attach::CgroupSetsockopt) => Some(v(5, 15)),
+        (Lsm, Attach::LsmCgroup(h)) if h.has_sockopt() => Some(v(6, 0)),
+        (StructOps, Attach::TcpCaOp) => Some(v(5, 15)),
+        (Tracing, Attach::Iter(IterTarget::Tcp)) => Some(v(5, 15)),
+        (Tracing, Attach::Iter(IterTarget::Unix)) => Some(v(5, 18)),
+        _ => None,
+    }
+}
+
+/// The first kernel version in which the program `prog` (type and attach point) may call `func`, or `None`
+/// if no version allows it. The answer is never earlier than the function or the program type.
+///
+/// An EXT program answers as its target (`Attach::ExtOf(t)`), but not before 5.6.
+///
+/// ```
+/// use bpf_model::prog::{availability_for, Attach, Func, IterTarget, LsmHook, Prog, ProgType};
+/// use bpf_model::KernelVersion;
+/// let iter_tcp = Prog::new(ProgType::Tracing, Attach::Iter(IterTarget::Tcp));
+/// assert_eq!(availability_for(Func::Setsockopt, &iter_tcp), Some(KernelVersion::new(5, 15, 0)));
+/// let tp_btf = Prog::new(ProgType::Tracing, Attach::TpBtf);
+/// assert_eq!(availability_for(Func::Setsockopt, &tp_btf), None);
+/// let lsm = Prog::new(ProgType::Lsm, Attach::LsmCgroup(LsmHook::SocketPostCreate));
+/// assert_eq!(availability_for(Func::Getsockopt, &lsm), Some(KernelVersion::new(6, 0, 0)));
+/// let ext = Prog::new(ProgType::Ext, Attach::ExtOf(ProgType::Xdp));
+/// assert_eq!(availability_for(Func::DynptrFromXdp, &ext), Some(KernelVersion::new(6, 4, 0)));
+/// ```
+pub fn availability_for(func: Func, prog: &Prog) -> Option<KernelVersion> {
+    if prog.prog_type == ProgType::Unspec {
+        return None;
+    }
+    if prog.prog_type == ProgType::Ext {
+        let Attach::ExtOf(target) = prog.attach else { return None };
+        if matches!(target, ProgType::Ext | ProgType::Unspec) {
+            return None;
+        }
+        let inner = availability_for(func, &Prog::of(target))?;
+        return Some(later(inner, ProgType::Ext.since()));
+    }
+    let gate = family_gate(func, prog)?;
+    Some(later(later(gate, func.since()), prog.prog_type.since()))
+}
+
+/// The first kernel version in which some program of type `prog_type` may call `func` (the earliest over
+/// its attach points, see [`attach_points`]), or `None`.
+///
+/// ```
+/// use bpf_model::prog::{availability, Func, ProgType};
+/// use bpf_model::KernelVersion;
+/// assert_eq!(availability(Func::RingbufReserveDynptr, ProgType::Syscall), Some(KernelVersion::new(5, 19, 0)));
+/// assert_eq!(availability(Func::DynptrMemset, ProgType::SockOps), Some(KernelVersion::new(6, 17, 0)));
+/// assert_eq!(availability(Func::CpumaskPopulate, ProgType::Tracepoint), Some(KernelVersion::new(6, 15, 0)));
+/// assert_eq!(availability(Func::CpumaskPopulate, ProgType::Kprobe), None);
+/// assert_eq!(availability(Func::DynptrSliceRdwr, ProgType::Syscall), None);
+/// ```
+pub fn availability(func: Func, prog_type: ProgType) -> Option<KernelVersion> {
+    attach_points(prog_type).iter().filter_map(|a| availability_for(func, &Prog::new(prog_type, *a))).min()
+}
+
+/// True when only some attach points of `prog_type` may call `func`.
+pub fn depends_on_attach(func: Func, prog_type: ProgType) -> bool {
+    let answers: Vec<_> =
+        attach_points(prog_type).iter().map(|a| availability_for(func, &Prog::new(prog_type, *a))).collect();
+    answers.windows(2).any(|w| w[0] != w[1])
+}
+
+/// Why the verifier refuses a call.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "vectors", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "vectors", serde(rename_all = "snake_case"))]
+pub enum Denial {
+    /// The program type cannot be loaded at all (`BPF_PROG_TYPE_UNSPEC`): `-EINVAL` from `BPF_PROG_LOAD`.
+    ProgType,
+    /// The kernel does not know the function: a helper id at or above `__BPF_FUNC_MAX_ID` (`invalid func`,
+    /// `-EINVAL`), or a kfunc missing from vmlinux BTF (the loader cannot resolve it).
+    Unknown,
+    /// Helper with no prototype for this program: `program of this type cannot use helper bpf_<name>#<id>`,
+    /// `-EINVAL`.
+    HelperNotAllowed,
+    /// Kfunc not in a set registered for this program's hook: `calling kernel function <name> is not allowed`,
+    /// `-EACCES`.
+    KfuncNotAllowed,
+    /// `bpf_dynptr_slice_rdwr` in a program that may not write packet data: `the prog does not allow writes
+    /// to packet data`, `-EINVAL`.
+    PacketWrite,
+}
+
+impl Denial {
+    /// The verifier log line (without the trailing newline).
+    pub fn message(self, func: Func) -> String {
+        match self {
+            Denial::ProgType => "invalid program type".to_string(),
+            Denial::Unknown => match func.kind() {
+                FuncKind::Helper(id) => format!("invalid func unknown#{id}"),
+                FuncKind::Kfunc => format!("kfunc '{}' not found in kernel BTF", func.name()),
+            },
+            Denial::HelperNotAllowed => {
+                format!("program of this type cannot use helper {}#{}", func.name(), func.helper_id().unwrap_or(0))
+            }
+            Denial::KfuncNotAllowed => format!("calling kernel function {} is not allowed", func.name()),
+            Denial::PacketWrite => "the prog does not allow writes to packet data".to_string(),
+        }
+    }
+
+    /// The errno `BPF_PROG_LOAD` fails with.
+    pub fn errno(self) -> crate::Errno {
+        match self {
+            Denial::KfuncNotAllowed => crate::Errno::EACCES,
+            _ => crate::Errno::EINVAL,
+        }
+    }
+}
+
+/// The verifier's availability verdict for a call of `func` in `prog` on the kernel `profile` describes.
+///
+/// Check order (`kernel/bpf/verifier.c`): the program type must exist (`BPF_PROG_LOAD`), then the function
+/// must exist in this version, then the gate: for a helper the type's `get_func_proto` (`check_helper_call()`),
+/// for a kfunc the common hook and then the type's hook (`fetch_kfunc_meta()`); argument checks follow, and
+/// only after them the packet-write check of `bpf_dynptr_slice_rdwr`.
+///
+/// ```
+/// use bpf_model::prog::{check, Denial, Func, Prog, ProgType};
+/// use bpf_model::{KernelProfile, KernelVersion};
+/// let mut p = KernelProfile::x86_64_v6_18();
+/// assert_eq!(check(Func::DynptrSliceRdwr, &Prog::of(ProgType::Syscall), &p), Err(Denial::PacketWrite));
+/// assert_eq!(check(Func::RingbufOutput, &Prog::of(ProgType::LircMode2), &p), Err(Denial::HelperNotAllowed));
+/// p.version = KernelVersion::new(6, 16, 0);
+/// assert_eq!(check(Func::DynptrMemset, &Prog::of(ProgType::Syscall), &p), Err(Denial::Unknown));
+/// ```
+pub fn check(func: Func, prog: &Prog, profile: &KernelProfile) -> Result<(), Denial> {
+    let version = profile.version;
+    if prog.prog_type == ProgType::Unspec {
+        return Err(Denial::ProgType);
+    }
+    if version < func.since() {
+        return Err(Denial::Unknown);
+    }
+    match availability_for(func, prog) {
+        Some(since) if since <= version => Ok(()),
+        _ => {
+            let ty = prog.resolved_type();
+            if func.family() == Family::SliceRdwr
+                && availability_for(Func::DynptrSlice, prog).is_some_and(|s| s <= version)
+                && !ty.may_write_packet()
+            {
+                return Err(Denial::PacketWrite);
+            }
+            Err(if func.is_kfunc() { Denial::KfuncNotAllowed } else { Denial::HelperNotAllowed })
+        }
+    }
+}
