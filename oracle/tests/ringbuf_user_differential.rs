@@ -1,15 +1,24 @@
 //! `BPF_MAP_TYPE_USER_RINGBUF` against the live kernel: user space produces into the mmapped map with
 //! libbpf's algorithm or writes headers and `producer_pos` by hand, and `user_ringbuf.bpf.c` drains it with
 //! `bpf_user_ringbuf_drain()`. Every step's return value, the samples the callback saw, both positions,
-//! the data area and the `EPOLLOUT` wakeup are compared with `bpf_model::ringbuf::UserRingBuf`.
+//! the data area and the `EPOLLOUT` wakeup are compared with `bpf_model::ringbuf::UserRingBuf`. Two more
+//! cases: the 128 Ki-sample cap of one drain (a 4 MiB ring), and `-EBUSY` for two overlapping drains of
+//! one map (`user_ringbuf_busy.bpf.c`, a handshake through .bss, and two threads in the model).
 
-use bpf_model::ringbuf::{BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT};
-use bpf_model::vectors::ringbuf::user::{fill_byte, run_user_seq, UserStep, UserStepOutcome};
+use bpf_model::ringbuf::{
+    UserRingBuf, BPF_MAX_USER_RINGBUF_SAMPLES, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, BPF_RINGBUF_BUSY_BIT,
+    BPF_RINGBUF_DISCARD_BIT,
+};
+use bpf_model::vectors::ringbuf::user::{fill_byte, run_user_seq, run_user_step, UserStep, UserStepOutcome};
+use bpf_model::vectors::ByteImage;
 use bpf_model::KernelProfile;
+use bpf_oracle::areas::ringbuf::user::{BusyRig, KernelUserRing, OverlapOutcome};
 use bpf_oracle::areas::ringbuf::RingbufArea;
 use bpf_oracle::conformance::Area;
 use bpf_oracle::rng::Rng;
 use bpf_oracle::testing::kernel_available;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 const EINVAL: i64 = -22;
 const E2BIG: i64 = -7;
@@ -217,4 +226,208 @@ fn discarded_only_drain_returns_zero_and_wakes() {
     let out = both(&mut area, &p, 4096, &[reserve(3, 1), drain(0, 0), drain(0, 0)]);
     assert_eq!((out[1].ret, out[1].calls, out[1].cons, out[1].woke), (0, 0, 16, Some(true)));
     assert_eq!((out[2].ret, out[2].woke), (0, Some(false)), "nothing looked at: no wakeup");
+}
+
+/// Runs a drain step on both sides and asserts they agree; returns the kernel's outcome.
+fn drain_both(
+    area: &mut RingbufArea,
+    ring: &KernelUserRing,
+    ur: &mut UserRingBuf,
+    step: &UserStep,
+    what: &str,
+) -> UserStepOutcome {
+    let k = area.run_user_step(ring, step).expect("kernel drain");
+    let (ret, calls, seen, woke) = run_user_step(ur, step);
+    let m = UserStepOutcome {
+        ret,
+        calls,
+        seen,
+        woke,
+        cons: ur.consumer_pos(),
+        prod: ur.producer_pos(),
+        data: ByteImage::new(&ur.data_image()),
+    };
+    assert_eq!(k, m, "{what}: kernel (left) and model (right) disagree");
+    k
+}
+
+/// `BPF_MAX_USER_RINGBUF_SAMPLES`: one drain looks at no more than 131072 records, though more are
+/// committed, and the discarded records it skips count towards that cap (the kernel's loop counts every
+/// record it looked at; a discard is subtracted from the return value only). A 4 MiB user ring holds
+/// 131072 + 1000 samples of 8 bytes (16-byte footprints), every 997th one discarded; the first drain stops
+/// after exactly 131072 records (consumer_pos = 131072 * 16) and returns 131072 minus the discards among
+/// them, the second drain takes the rest. If discards did not count, the first drain would have consumed
+/// 131072 + 133 records. The 131072nd record itself is a discard, and so is the 131073rd (the first one left
+/// to the second drain).
+#[test]
+fn one_drain_stops_at_128ki_samples_discards_included() {
+    if !kernel_available("one_drain_stops_at_128ki_samples_discards_included") {
+        return;
+    }
+    let p = profile();
+    let mut area = RingbufArea::open(&p).expect("load");
+    let size = 4u32 << 20;
+    let cap = BPF_MAX_USER_RINGBUF_SAMPLES;
+    assert_eq!(cap, 131_072);
+    let n = cap + 1000;
+    // Every 997th, and the last record the first drain looks at and the first one it leaves.
+    let discarded = |i: u64| i % 997 == 3 || i == cap - 1 || i == cap;
+    let ring = area.fresh_user_ring(size).expect("a 4 MiB user ring");
+    let mut ur = UserRingBuf::new(&p, size).expect("model ring");
+    for i in 0..n {
+        let commit = u8::from(discarded(i));
+        let seed = i as u32;
+        assert_eq!(ring.reserve(8, seed, commit), 0, "kernel reserve {i}");
+        let mut s = ur.reserve(8).expect("model reserve");
+        s.write(0, &(0..8).map(|j| fill_byte(seed, j)).collect::<Vec<_>>());
+        if commit == 1 {
+            s.discard();
+        } else {
+            s.submit();
+        }
+    }
+    assert_eq!(ring.positions(), (0, n * 16));
+    let first = drain_both(&mut area, &ring, &mut ur, &drain(0, 0), "first drain");
+    let d_first = (0..cap).filter(|&i| discarded(i)).count() as i64;
+    let d_rest = (cap..n).filter(|&i| discarded(i)).count() as i64;
+    assert_eq!((d_first, d_rest), (133, 2));
+    assert_eq!(first.ret, cap as i64 - d_first, "the first drain returns the cap minus the discards it skipped");
+    assert_eq!(i64::from(first.calls), first.ret);
+    assert_eq!(first.cons, cap * 16, "the first drain stops after exactly 131072 records");
+    assert_eq!(first.woke, Some(true));
+    let second = drain_both(&mut area, &ring, &mut ur, &drain(0, 0), "second drain");
+    assert_eq!(second.ret, (n - cap) as i64 - d_rest);
+    assert_eq!(second.cons, n * 16);
+    let third = drain_both(&mut area, &ring, &mut ur, &drain(0, 0), "third drain");
+    assert_eq!((third.ret, third.cons), (0, n * 16));
+    println!(
+        "128 Ki cap: first drain {} (cons {}), second {} (cons {}), third {}",
+        first.ret, first.cons, second.ret, second.cons, third.ret
+    );
+}
+
+const EBUSY: i64 = -16;
+
+/// Fills a user ring with the samples of the overlap scenario: three submitted, one discarded.
+fn overlap_samples() -> [(u32, u8); 4] {
+    [(5, 0), (9, 1), (3, 0), (20, 0)]
+}
+
+/// The model's side of [`BusyRig::run_overlap`]: the first drain runs on a scoped thread, its callback
+/// blocks on its first sample until released; this thread runs the second drain meanwhile.
+fn model_overlap(p: &KernelProfile, other_flags: u64, timeout: Duration) -> (OverlapOutcome, UserRingBuf) {
+    let mut ur = UserRingBuf::new(p, 4096).expect("model ring");
+    for (size, commit) in overlap_samples() {
+        let s = ur.reserve(size).expect("model reserve");
+        if commit == 1 {
+            s.discard();
+        } else {
+            s.submit();
+        }
+    }
+    let entered = AtomicBool::new(false);
+    let release = AtomicBool::new(false);
+    let out = std::thread::scope(|scope| {
+        let ur = &ur;
+        let (entered, release) = (&entered, &release);
+        let first = scope.spawn(move || {
+            let before = ur.wakeups();
+            let mut calls = 0u32;
+            let mut timed_out = false;
+            let ret = ur.drain(0, |_| {
+                calls += 1;
+                if calls == 1 {
+                    entered.store(true, Ordering::Release);
+                    let start = Instant::now();
+                    while !release.load(Ordering::Acquire) {
+                        if start.elapsed() > timeout {
+                            timed_out = true;
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_micros(100));
+                    }
+                }
+                0
+            });
+            (ret, calls, ur.wakeups() != before && ur.writable(), timed_out)
+        });
+        let start = Instant::now();
+        while !entered.load(Ordering::Acquire) {
+            if start.elapsed() > timeout {
+                release.store(true, Ordering::Release);
+                panic!("model: the first drain's callback did not start within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        let cons_while_held = ur.consumer_pos();
+        let before = ur.wakeups();
+        let mut other_calls = 0u32;
+        let other_ret = ur.drain(other_flags, |_| {
+            other_calls += 1;
+            0
+        });
+        let other_woke = ur.wakeups() != before && ur.writable();
+        let cons_after_other = ur.consumer_pos();
+        release.store(true, Ordering::Release);
+        let (hold_ret, hold_calls, hold_woke, timed_out) = first.join().expect("model: the first drain panicked");
+        assert!(!timed_out, "model: the first drain's callback gave up waiting after {timeout:?}");
+        OverlapOutcome {
+            cons_while_held,
+            other_ret,
+            other_calls,
+            other_woke,
+            cons_after_other,
+            hold_ret,
+            hold_calls,
+            cons_after_hold: ur.consumer_pos(),
+            hold_woke,
+        }
+    });
+    (out, ur)
+}
+
+/// `-EBUSY`: a drain of a user ring that another drain is running on. The first drain's callback holds
+/// its first sample (set a flag, wait for user space to release it) while a second drain of the same map
+/// runs on the other CPU: the second returns -EBUSY at once, runs no callback, moves nothing and wakes no
+/// one even with FORCE_WAKEUP (it returns before the wakeup); `consumer_pos` stays 0 while the first
+/// sample is held. Released, the first drain goes on: 4 records looked at, 1 discarded, 3 returned, all
+/// consumed. Then the map is free again: a later drain works. An unknown flag in the second drain gets
+/// -EINVAL instead: the flags are checked before the busy flag. Same in the model, with two threads.
+#[test]
+fn overlapping_drains_get_ebusy() {
+    if !kernel_available("overlapping_drains_get_ebusy") {
+        return;
+    }
+    let p = profile();
+    let timeout = Duration::from_secs(10);
+    let flags = [BPF_RB_FORCE_WAKEUP, 0, BPF_RB_NO_WAKEUP, 4];
+    for other_flags in flags {
+        let mut rig = BusyRig::open(&p).expect("load user_ringbuf_busy.bpf.c");
+        for (size, commit) in overlap_samples() {
+            assert_eq!(rig.ring().reserve(size, size, commit), 0);
+        }
+        let k = rig.run_overlap(other_flags, timeout).expect("kernel overlap");
+        let (m, mut ur) = model_overlap(&p, other_flags, timeout);
+        assert_eq!(k, m, "other_flags {other_flags}: kernel (left) and model (right) disagree");
+        let expect = OverlapOutcome {
+            cons_while_held: 0,
+            other_ret: if other_flags == 4 { EINVAL } else { EBUSY },
+            other_calls: 0,
+            other_woke: false,
+            cons_after_other: 0,
+            hold_ret: 3,
+            hold_calls: 3,
+            cons_after_hold: 16 + 24 + 16 + 32,
+            hold_woke: true,
+        };
+        assert_eq!(k, expect, "other_flags {other_flags}");
+        // The busy flag was cleared: a later drain of the same map works.
+        assert_eq!(rig.ring().reserve(7, 7, 0), 0);
+        ur.reserve(7).expect("model reserve").submit();
+        let kn = rig.drain_other(0).expect("kernel drain");
+        assert_eq!(kn, (1, 1));
+        assert_eq!(ur.drain(0, |_| 0), kn.0);
+        assert_eq!(rig.ring().positions().0, ur.consumer_pos());
+    }
+    println!("EBUSY: {} overlapping drain pairs agree", flags.len());
 }

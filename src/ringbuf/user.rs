@@ -22,8 +22,23 @@
 //! stopping the drain, `-EINVAL` for unknown flags, an unaligned `producer_pos` and a footprint past
 //! `producer_pos`, `-E2BIG` for a footprint larger than the ring and (in a 32 MiB ring, the only way to
 //! reach it) for a sample above `DYNPTR_MAX_SIZE`, FORCE_WAKEUP waking with nothing drained, NO_WAKEUP
-//! staying quiet. Not reached: `-EBUSY` (two overlapping drains of one map; the oracle runs one test run at
-//! a time, so this stays read from source), and the 128 Ki-sample cap of one drain.
+//! staying quiet.
+//!
+//! Two behaviours need more than one test run at a time or a big ring, and have their own kernel cases in
+//! `oracle/tests/ringbuf_user_differential.rs`, each run on the model the same way:
+//! - the cap of one drain, `BPF_MAX_USER_RINGBUF_SAMPLES` (131072): a 4 MiB user ring filled with
+//!   131072 + 1000 samples of 16-byte footprint, some discarded (among them the 131072nd and the 131073rd
+//!   record). The kernel's first drain stopped after exactly 131072 records (`consumer_pos` = 131072 * 16)
+//!   and returned 131072 minus the discards among them: a discarded record counts towards the cap (the
+//!   loop counts every record it looked at), as the model does. The second drain took the rest;
+//! - `-EBUSY` (`oracle/bpf/user_ringbuf_busy.bpf.c`): a drain whose callback, on its first sample, holds it
+//!   until user space releases it, and meanwhile a second drain of the same map on the other CPU. The
+//!   kernel's second drain returned `-EBUSY`, ran no callback, left `consumer_pos` alone (still 0: the held
+//!   sample is consumed only after its callback returns) and woke no one even with FORCE_WAKEUP (it
+//!   returns before the wakeup); with an unknown flag it returned `-EINVAL` instead (flags are checked
+//!   first). The first drain then finished normally (all samples, its usual return value and wakeup), and
+//!   later drains of the map worked. The model, with the first drain on another thread whose callback
+//!   blocks, gave the same values.
 //!
 //! What the kernel run corrected: a `producer_pos` that user space left unaligned. libbpf's reserve does
 //! not check it and writes the header (and the submit's exchange) at that unaligned offset; the model used
@@ -180,12 +195,13 @@ impl UserRingBuf {
     ///
     /// Checks, in the kernel's order:
     /// 1. `flags & ~(NO_WAKEUP | FORCE_WAKEUP)` → `-EINVAL`;
-    /// 2. another drain is running → `-EBUSY`;
+    /// 2. another drain is running → `-EBUSY` (nothing consumed, no wakeup, even with FORCE_WAKEUP);
     /// 3. per sample (`__bpf_user_ringbuf_peek()`): `producer_pos % 8 != 0` → `-EINVAL`;
     ///    `consumer_pos >= producer_pos` → stop; the sample's footprint larger than `producer_pos -
     ///    consumer_pos` → `-EINVAL`; larger than the ring → `-E2BIG`; its size above `DYNPTR_MAX_SIZE` →
     ///    `-E2BIG`; DISCARD → skip it (counted, then subtracted); BUSY → stop.
     ///
+    /// One drain looks at no more than `BPF_MAX_USER_RINGBUF_SAMPLES` records, discarded ones included.
     /// After each callback `consumer_pos` moves past the sample, even when the callback returned 1. An
     /// error returns at once; samples already drained stay drained. The callback's dynptr is a copy of the
     /// sample: the verifier does not let a program write through it.

@@ -7,12 +7,20 @@
 //! algorithm (`user_ring_buffer__reserve()` / `__submit()` / `__discard()`), or writes headers and
 //! `producer_pos` by hand. Wakeups of the drain are observed with an edge-triggered `EPOLLOUT` epoll.
 //!
-//! `-EBUSY` (a drain of a map another drain is running on) is not reached: a sequence runs on one thread,
-//! one `BPF_PROG_TEST_RUN` at a time, so two drains never overlap. Two threads racing test runs could hit it,
-//! but not deterministically, so no case claims it.
+//! A sequence runs on one thread, one `BPF_PROG_TEST_RUN` at a time, so its drains never overlap, and its
+//! rings are small. Two behaviours are reached by dedicated kernel cases in
+//! `oracle/tests/ringbuf_user_differential.rs` instead (not recorded as vectors):
+//! - `-EBUSY`, a drain of a map another drain is running on: [`BusyRig`] (`oracle/bpf/user_ringbuf_busy.bpf.c`)
+//!   makes two drains overlap deterministically with a handshake through the mmapped .bss: the first
+//!   drain's callback sets a flag on its first sample and waits (nested `bpf_loop`, bounded by a deadline)
+//!   until user space releases it; meanwhile the second drain runs on the other CPU (raw-fd test runs from
+//!   two threads). The kernel returned `-EBUSY` to the second drain, which consumed nothing and woke no one;
+//!   the first one finished normally;
+//! - the 128 Ki-sample cap of one drain: a 4 MiB ring filled through [`KernelUserRing::reserve`] with more
+//!   than 131072 small samples; the first drain stopped after 131072 records, discarded ones included.
 
 use super::{create_map, map_pages, RingbufArea};
-use crate::kernel::{self, skel::user_ringbuf as skel, OracleError, Pod};
+use crate::kernel::{self, skel::user_ringbuf as skel, skel::user_ringbuf_busy as busy, OracleError, Pod};
 use crate::rng::Rng;
 use bpf_model::ringbuf::{
     RingType, UserRingBuf, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT,
@@ -21,9 +29,10 @@ use bpf_model::vectors::ringbuf::user::{
     fill_byte, raw_header, run_user_step, Seen, UserStep, UserStepOutcome, MAX_SEEN, PEEK,
 };
 use bpf_model::vectors::ByteImage;
-use libbpf_rs::{MapCore, MapFlags};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use libbpf_rs::{libbpf_sys, MapCore, MapFlags};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
 
 // SAFETY: `ur_ctx` is the skeleton's repr(C) struct of one u32.
 unsafe impl Pod for skel::types::ur_ctx {}
@@ -347,5 +356,174 @@ impl RingbufArea {
             5..=7 => rng.next_u64(),
             _ => 1 << rng.below(8),
         }
+    }
+}
+
+/// What two overlapping drains of one user ring did (kernel: [`BusyRig::run_overlap`]; the model does the
+/// same with two threads in `oracle/tests/ringbuf_user_differential.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverlapOutcome {
+    /// `consumer_pos` while the first drain's callback holds its first sample.
+    pub cons_while_held: u64,
+    /// The second drain's return value.
+    pub other_ret: i64,
+    /// How many times the second drain's callback ran.
+    pub other_calls: u32,
+    /// Whether the `EPOLLOUT` epoll saw a wakeup from the second drain.
+    pub other_woke: bool,
+    /// `consumer_pos` after the second drain returned (the first still holding its sample).
+    pub cons_after_other: u64,
+    /// The first drain's return value.
+    pub hold_ret: i64,
+    /// How many times the first drain's callback ran.
+    pub hold_calls: u32,
+    /// `consumer_pos` after the first drain returned.
+    pub cons_after_hold: u64,
+    /// Whether the epoll saw a wakeup from the first drain.
+    pub hold_woke: bool,
+}
+
+/// `oracle/bpf/user_ringbuf_busy.bpf.c` with its user ring mapped: two drains of one map made to overlap
+/// deterministically (see [`run_overlap`](Self::run_overlap)).
+pub struct BusyRig {
+    skel: busy::UserRingbufBusySkel<'static>,
+    ring: KernelUserRing,
+}
+
+/// `BPF_PROG_TEST_RUN` of a SYSCALL program by its raw fd, without a context (the programs read none):
+/// the program's return value, or the negative error of the call. A raw fd can be used from any thread.
+fn test_run_fd(fd: RawFd) -> Result<u32, i32> {
+    let mut opts = libbpf_sys::bpf_test_run_opts {
+        sz: std::mem::size_of::<libbpf_sys::bpf_test_run_opts>() as _,
+        ..Default::default()
+    };
+    // SAFETY: `opts` is a valid, zero-initialised `bpf_test_run_opts` with `sz` set; no buffers are passed.
+    let r = unsafe { libbpf_sys::bpf_prog_test_run_opts(fd, &mut opts) };
+    if r < 0 {
+        Err(r)
+    } else {
+        Ok(opts.retval)
+    }
+}
+
+impl BusyRig {
+    /// Loads the programs and maps their 4096-byte user ring as libbpf does.
+    pub fn open(profile: &bpf_model::KernelProfile) -> Result<BusyRig, OracleError> {
+        let skel = kernel::load(busy::UserRingbufBusySkelBuilder::default(), "user_ringbuf_busy.bpf.c")?;
+        let fd = skel
+            .maps
+            .busy_ring
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| OracleError::Kernel(format!("dup of the user ring fd: {e}")))?;
+        let ring = KernelUserRing::map(fd, 4096, profile.page_size as usize)?;
+        Ok(BusyRig { skel, ring })
+    }
+
+    /// The user ring, to produce into.
+    pub fn ring(&self) -> &KernelUserRing {
+        &self.ring
+    }
+
+    fn bss(&mut self) -> Result<*mut busy::types::bss, OracleError> {
+        let bss = self.skel.maps.bss_data.as_deref_mut().ok_or_else(|| OracleError::Kernel("no .bss".into()))?;
+        Ok(bss)
+    }
+
+    /// Runs `ub_other` alone: a drain of the ring with `flags` whose callback returns 0. Returns the
+    /// drain's value and how many samples the callback saw.
+    pub fn drain_other(&mut self, flags: u64) -> Result<(i64, u32), OracleError> {
+        let bss = self.skel.maps.bss_data.as_deref_mut().ok_or_else(|| OracleError::Kernel("no .bss".into()))?;
+        bss.other_flags = flags;
+        bss.other_calls = 0;
+        bss.other_ret = 0;
+        test_run_fd(self.skel.progs.ub_other.as_fd().as_raw_fd())
+            .map_err(|e| OracleError::Kernel(format!("BPF_PROG_TEST_RUN of ub_other: {e}")))?;
+        let bss = self.skel.maps.bss_data.as_deref().ok_or_else(|| OracleError::Kernel("no .bss".into()))?;
+        Ok((bss.other_ret, bss.other_calls))
+    }
+
+    /// Two overlapping drains of the ring: a thread runs `ub_hold` (flags 0), whose callback on its first
+    /// sample sets `entered` and waits for `release`; once `entered` is seen, this thread runs `ub_other`
+    /// (a second drain of the same map with `other_flags`, on the other CPU), reads `consumer_pos` and the
+    /// epoll, then sets `release` and collects the first drain's result. Every wait is bounded by `timeout`
+    /// (the BPF side gives up after it too, and that is reported as an error, not as an outcome).
+    pub fn run_overlap(&mut self, other_flags: u64, timeout: Duration) -> Result<OverlapOutcome, OracleError> {
+        {
+            let b = self.skel.maps.bss_data.as_deref_mut().ok_or_else(|| OracleError::Kernel("no .bss".into()))?;
+            b.entered = 0;
+            b.release = 0;
+            b.timed_out = 0;
+            b.hold_calls = 0;
+            b.other_calls = 0;
+            b.hold_ret = 0;
+            b.other_ret = 0;
+            b.other_flags = other_flags;
+            b.wait_ns = timeout.as_nanos() as u64;
+        }
+        let bss = self.bss()?;
+        // SAFETY (all four): `bss` points into the skeleton's mmapped .bss, which lives as long as `self`
+        // (borrowed mutably for this whole call); the fields are naturally aligned u32 / i64. While a
+        // program runs, the kernel reads and writes them concurrently, so this thread only touches them
+        // through atomics (the kernel's accesses are plain or volatile loads and stores of the same width).
+        let entered = unsafe { AtomicU32::from_ptr(std::ptr::addr_of_mut!((*bss).entered)) };
+        // SAFETY: as above.
+        let release = unsafe { AtomicU32::from_ptr(std::ptr::addr_of_mut!((*bss).release)) };
+        // SAFETY: as above.
+        let other_ret = unsafe { AtomicI64::from_ptr(std::ptr::addr_of_mut!((*bss).other_ret)) };
+        // SAFETY: as above.
+        let other_calls = unsafe { AtomicU32::from_ptr(std::ptr::addr_of_mut!((*bss).other_calls)) };
+        let hold_fd = self.skel.progs.ub_hold.as_fd().as_raw_fd();
+        let other_fd = self.skel.progs.ub_other.as_fd().as_raw_fd();
+        while self.ring.poll_woke(0) {}
+        let (tx, rx) = std::sync::mpsc::channel();
+        let first = std::thread::spawn(move || {
+            let _ = tx.send(test_run_fd(hold_fd));
+        });
+        let give_up = |why: String| {
+            release.store(1, Ordering::Release);
+            let _ = rx.recv_timeout(timeout + Duration::from_secs(5));
+            OracleError::Kernel(why)
+        };
+        let start = std::time::Instant::now();
+        while entered.load(Ordering::Acquire) == 0 {
+            if start.elapsed() > timeout {
+                return Err(give_up(format!("the first drain's callback did not start within {timeout:?}")));
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        let cons_while_held = self.ring.positions().0;
+        if let Err(e) = test_run_fd(other_fd) {
+            return Err(give_up(format!("BPF_PROG_TEST_RUN of ub_other: {e}")));
+        }
+        let (other_ret, other_calls) = (other_ret.load(Ordering::Acquire), other_calls.load(Ordering::Acquire));
+        let other_woke = self.ring.poll_woke(50);
+        let cons_after_other = self.ring.positions().0;
+        release.store(1, Ordering::Release);
+        let hold = rx
+            .recv_timeout(timeout + Duration::from_secs(5))
+            .map_err(|_| OracleError::Kernel(format!("the first drain did not return within {timeout:?}")))?
+            .map_err(|e| OracleError::Kernel(format!("BPF_PROG_TEST_RUN of ub_hold: {e}")))?;
+        let _ = first.join();
+        let b = self.skel.maps.bss_data.as_deref().ok_or_else(|| OracleError::Kernel("no .bss".into()))?;
+        if b.timed_out != 0 {
+            return Err(OracleError::Kernel(format!("the first drain's callback gave up waiting after {timeout:?}")));
+        }
+        if hold != 0 {
+            return Err(OracleError::Kernel(format!("ub_hold returned {hold}")));
+        }
+        let (hold_ret, hold_calls) = (b.hold_ret, b.hold_calls);
+        let hold_woke = self.ring.poll_woke(100);
+        Ok(OverlapOutcome {
+            cons_while_held,
+            other_ret,
+            other_calls,
+            other_woke,
+            cons_after_other,
+            hold_ret,
+            hold_calls,
+            cons_after_hold: self.ring.positions().0,
+            hold_woke,
+        })
     }
 }
