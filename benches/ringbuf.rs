@@ -4,13 +4,13 @@
 //! ten-million-record stress run (1 to 8 producers, random sizes and discards) checks that nothing is
 //! lost. The kernel's own ring is measured by `oracle/benches/ringbuf_kernel.rs`.
 //!
-//! `cargo bench --bench ringbuf`; the ratios are printed at the end.
+//! `cargo bench --bench ringbuf`. The ratios come first, from rounds that run every peer back to back
+//! ([`rotation`]); criterion's per-peer timings follow.
 
 use bpf_model::ringbuf::{ReserveMode, RingBuf};
 use bpf_model::KernelProfile;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use crossbeam::queue::ArrayQueue;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const RING: u32 = 1 << 20;
@@ -106,70 +106,80 @@ fn idle() {
 /// Length of [`idle`]'s pause, in `spin_loop` hints.
 const IDLE_SPINS: u32 = 256;
 
-static RATES: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+/// The peers, in the order a round measures them.
+#[derive(Clone, Copy)]
+enum Peer {
+    LockFree,
+    Spinlock,
+    ArrayQueue,
+}
 
-fn rate(slot: usize, records: u64, d: Duration) {
-    RATES[slot].fetch_max((records as f64 / d.as_secs_f64()) as u64, Ordering::Relaxed);
+/// Records per producer in one measured run.
+const PER: u64 = 1 << 20;
+
+/// One run of `peer` with `producers` producers of `PER` records each (a fresh ring or queue).
+fn run_once(peer: Peer, producers: u64) -> Duration {
+    let p = KernelProfile::x86_64_v6_18();
+    match peer {
+        Peer::LockFree => ring_run(&RingBuf::with_mode(&p, RING, ReserveMode::LockFree).unwrap(), producers, PER),
+        Peer::Spinlock => ring_run(&RingBuf::with_mode(&p, RING, ReserveMode::Spinlock).unwrap(), producers, PER),
+        Peer::ArrayQueue => queue_run(&ArrayQueue::new(RING as usize / 16), producers, PER),
+    }
+}
+
+/// Records per second of one run.
+fn measure(peer: Peer, producers: u64) -> f64 {
+    (producers * PER) as f64 / run_once(peer, producers).as_secs_f64()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The ratios, measured so that a slow phase of this shared machine (they last seconds, and move a rate by
+/// half) cannot favour one peer: `ROUNDS` rounds, each running every peer once, back to back; the result is
+/// the median of each peer's rates and the median of the per-round ratios. (Criterion's groups below run
+/// each peer for seconds on end, so their means are not comparable between peers here.)
+fn rotation() {
+    const ROUNDS: usize = 15;
+    for producers in [1u64, 2] {
+        let mut rates: [Vec<f64>; 3] = Default::default();
+        let (mut vs_spin, mut vs_queue) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let r = [Peer::LockFree, Peer::Spinlock, Peer::ArrayQueue].map(|peer| measure(peer, producers));
+            vs_spin.push(r[0] / r[1]);
+            vs_queue.push(r[0] / r[2]);
+            for (all, one) in rates.iter_mut().zip(r) {
+                all.push(one / 1e6);
+            }
+        }
+        let [lf, sl, aq] = rates.map(median);
+        println!(
+            "{producers} producer(s), median of {ROUNDS} rounds (M records/s): lock-free {lf:.1}, spinlock {sl:.1}, \
+             ArrayQueue {aq:.1}; median ratios lock-free/spinlock {:.2}, lock-free/ArrayQueue {:.2}",
+            median(vs_spin),
+            median(vs_queue)
+        );
+    }
 }
 
 fn bench(c: &mut Criterion) {
     stress_ten_million();
-    let p = KernelProfile::x86_64_v6_18();
+    rotation();
     let mut g = c.benchmark_group("reserve_submit_8B");
     g.measurement_time(Duration::from_secs(3)).sample_size(10);
     for producers in [1u64, 2] {
-        let per = 1u64 << 20;
-        g.throughput(Throughput::Elements(producers * per));
-        let base = if producers == 1 { 0 } else { 3 };
-        g.bench_function(format!("lockfree_{producers}p"), |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let rb = RingBuf::with_mode(&p, RING, ReserveMode::LockFree).unwrap();
-                    let d = ring_run(&rb, producers, per);
-                    rate(base, producers * per, d);
-                    total += d;
-                }
-                total
-            })
-        });
-        g.bench_function(format!("spinlock_{producers}p"), |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let rb = RingBuf::with_mode(&p, RING, ReserveMode::Spinlock).unwrap();
-                    let d = ring_run(&rb, producers, per);
-                    rate(base + 1, producers * per, d);
-                    total += d;
-                }
-                total
-            })
-        });
-        g.bench_function(format!("crossbeam_array_queue_{producers}p"), |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let q = ArrayQueue::new(RING as usize / 16);
-                    let d = queue_run(&q, producers, per);
-                    rate(base + 2, producers * per, d);
-                    total += d;
-                }
-                total
-            })
-        });
+        g.throughput(Throughput::Elements(producers * PER));
+        for (name, peer) in
+            [("lockfree", Peer::LockFree), ("spinlock", Peer::Spinlock), ("crossbeam_array_queue", Peer::ArrayQueue)]
+        {
+            g.bench_function(format!("{name}_{producers}p"), |b| {
+                b.iter_custom(|iters| (0..iters).map(|_| run_once(peer, producers)).sum())
+            });
+        }
     }
     g.finish();
-    let r: Vec<f64> = RATES.iter().map(|a| a.load(Ordering::Relaxed) as f64 / 1e6).collect();
-    println!("best rates (M records/s): lockfree 1p {:.1}, spinlock 1p {:.1}, ArrayQueue 1p {:.1}", r[0], r[1], r[2]);
-    println!("                          lockfree 2p {:.1}, spinlock 2p {:.1}, ArrayQueue 2p {:.1}", r[3], r[4], r[5]);
-    println!(
-        "ratios: lockfree/spinlock 1p {:.2}, 2p {:.2}; lockfree/ArrayQueue 1p {:.2}, 2p {:.2}; lockfree 2p/1p {:.2}",
-        r[0] / r[1],
-        r[3] / r[4],
-        r[0] / r[2],
-        r[3] / r[5],
-        r[3] / r[0]
-    );
 }
 
 /// Ten million records from 1..8 producers with random sizes and discards; checks exactly-once, in

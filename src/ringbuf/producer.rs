@@ -26,6 +26,17 @@ use crossbeam::utils::CachePadded;
 /// 8-aligned, so bit 0 is free.
 const CURSOR_LOCKED: u64 = 1;
 
+/// How many times (1, 2, 4, ... CPU spin hints) a producer backs off before it claims behind another
+/// producer's claim that is not yet published.
+///
+/// Claiming at once would queue it behind that claim: both producers would then hand the positions' cache
+/// line back and forth and wait for each other's publication on every record (measured on two cores: 5
+/// to 7 M records/s for two producers, a tenth of one producer alone). Backing off instead lets the other
+/// producer stream; after the last step the producer claims anyway, so a preempted producer delays the
+/// others by at most the backoff. The backoff only delays (it reads, it writes nothing), so it is left
+/// out under loom, whose interleavings it would only multiply.
+const CLAIM_BACKOFF_STEPS: u32 = if cfg!(loom) { 0 } else { 8 };
+
 /// How producers claim space.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ReserveMode {
@@ -272,15 +283,24 @@ impl RingBuf {
     /// The lock-free claim: one CAS on the reservation cursor, when the stored positions show room.
     ///
     /// `consumer_pos` and `pending_pos` only move forward, so a check that passes against the values
-    /// loaded here passes against the kernel's fresh ones. When it does not pass, the ring may be full
+    /// loaded here passes against the kernel's fresh ones. Behind another producer's unpublished claim, it
+    /// first backs off ([`CLAIM_BACKOFF_STEPS`]). When it does not pass, the ring may be full
     /// or merely `pending_pos` stale: [`claim_scanned`](Self::claim_scanned) decides as the kernel does.
     #[inline(always)]
     fn claim(&self, cons: u64, len: u64) -> Option<u64> {
         let mut step = 0u32;
+        let mut backoff = 0u32;
         loop {
             let start = self.prod.reserve_pos.load(Ordering::Acquire);
             if start & CURSOR_LOCKED != 0 {
                 spin_wait(&mut step);
+                continue;
+            }
+            if backoff < CLAIM_BACKOFF_STEPS && self.prod.producer_pos.load(Ordering::Acquire) != start {
+                for _ in 0..1u32 << backoff {
+                    std::hint::spin_loop();
+                }
+                backoff += 1;
                 continue;
             }
             let new_prod = start + len;
