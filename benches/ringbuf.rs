@@ -1,8 +1,8 @@
 //! Records per second for reserve + submit of 8-byte records, one consumer draining in batches, with 1 and
 //! 2 producers: the lock-free ring against `crossbeam::queue::ArrayQueue` carrying the same payloads and
-//! against the same ring reserving under a spinlock (the kernel's algorithm). Before the timed part, a
-//! ten-million-record stress run (1 to 8 producers, random sizes and discards) checks that nothing is
-//! lost. The kernel's own ring is measured by `oracle/benches/ringbuf_kernel.rs`.
+//! against the same ring reserving under a spinlock (the kernel's algorithm). Between the ratios and
+//! criterion's timings, a ten-million-record stress run (1 to 8 producers, random sizes and discards)
+//! checks that nothing is lost. The kernel's own ring is measured by `oracle/benches/ringbuf_kernel.rs`.
 //!
 //! `cargo bench --bench ringbuf`. The ratios come first, from rounds that run every peer back to back
 //! ([`rotation`]); criterion's per-peer timings follow.
@@ -165,8 +165,10 @@ fn rotation() {
 }
 
 fn bench(c: &mut Criterion) {
-    stress_ten_million();
+    // The ratios first, in a fresh process: after the stress run's allocations and threads, the same
+    // rounds measured the two-producer ratio at a quarter of its value.
     rotation();
+    stress_ten_million();
     let mut g = c.benchmark_group("reserve_submit_8B");
     g.measurement_time(Duration::from_secs(3)).sample_size(10);
     for producers in [1u64, 2] {
