@@ -9,8 +9,7 @@ use bpf_model::ringbuf::{
     UserRingBuf, BPF_MAX_USER_RINGBUF_SAMPLES, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, BPF_RINGBUF_BUSY_BIT,
     BPF_RINGBUF_DISCARD_BIT,
 };
-use bpf_model::vectors::ringbuf::user::{fill_byte, run_user_seq, run_user_step, UserStep, UserStepOutcome};
-use bpf_model::vectors::ByteImage;
+use bpf_model::vectors::ringbuf::user::{fill_byte, run_user_seq, user_step_outcome, UserStep, UserStepOutcome};
 use bpf_model::KernelProfile;
 use bpf_oracle::areas::ringbuf::user::{BusyRig, KernelUserRing, OverlapOutcome};
 use bpf_oracle::areas::ringbuf::RingbufArea;
@@ -237,16 +236,7 @@ fn drain_both(
     what: &str,
 ) -> UserStepOutcome {
     let k = area.run_user_step(ring, step).expect("kernel drain");
-    let (ret, calls, seen, woke) = run_user_step(ur, step);
-    let m = UserStepOutcome {
-        ret,
-        calls,
-        seen,
-        woke,
-        cons: ur.consumer_pos(),
-        prod: ur.producer_pos(),
-        data: ByteImage::new(&ur.data_image()),
-    };
+    let m = user_step_outcome(ur, step);
     assert_eq!(k, m, "{what}: kernel (left) and model (right) disagree");
     k
 }

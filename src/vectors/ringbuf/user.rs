@@ -155,19 +155,20 @@ pub fn run_user_seq(
     steps: &[UserStep],
 ) -> Result<Vec<UserStepOutcome>, crate::Errno> {
     let mut ur = UserRingBuf::new(profile, size)?;
-    Ok(steps
-        .iter()
-        .map(|st| {
-            let (ret, calls, seen, woke) = run_user_step(&mut ur, st);
-            UserStepOutcome {
-                ret,
-                calls,
-                seen,
-                woke,
-                cons: ur.consumer_pos(),
-                prod: ur.producer_pos(),
-                data: ByteImage::new(&ur.data_image()),
-            }
-        })
-        .collect())
+    Ok(steps.iter().map(|st| user_step_outcome(&mut ur, st)).collect())
+}
+
+/// Runs one step on the model ring and returns everything the differential compares after it: the
+/// step's result, both positions and the whole data area.
+pub fn user_step_outcome(ur: &mut UserRingBuf, step: &UserStep) -> UserStepOutcome {
+    let (ret, calls, seen, woke) = run_user_step(ur, step);
+    UserStepOutcome {
+        ret,
+        calls,
+        seen,
+        woke,
+        cons: ur.consumer_pos(),
+        prod: ur.producer_pos(),
+        data: ByteImage::new(&ur.data_image()),
+    }
 }
