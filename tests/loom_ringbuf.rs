@@ -20,6 +20,7 @@ use bpf_model::KernelProfile;
 use loom::sync::Arc;
 use loom::thread;
 
+#[cfg_attr(ringbuf_broken, allow(dead_code))] // only the blocking-consumer test uses it
 fn small() -> KernelProfile {
     KernelProfile { page_size: 64, ..KernelProfile::x86_64_v6_18() }
 }
