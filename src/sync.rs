@@ -142,6 +142,22 @@ impl Words {
         }
     }
 
+    /// Copies `n` bytes from offset `from` to offset `to` (the ranges do not overlap): how the ring keeps
+    /// the copy past the end of its data area equal to the start, where the kernel maps the pages twice.
+    ///
+    /// # Safety
+    /// Both ranges in bounds, and no other thread accesses either range until an ordering operation
+    /// publishes the write.
+    #[inline]
+    pub(crate) unsafe fn copy(&self, from: usize, to: usize, n: usize) {
+        let mut bytes = vec![0u8; n];
+        // SAFETY: in bounds and not accessed concurrently (caller).
+        unsafe {
+            self.read_bytes(from, &mut bytes);
+            self.write_bytes(to, &bytes);
+        }
+    }
+
     /// A shared view of `len` bytes at `off`.
     ///
     /// # Safety

@@ -306,13 +306,9 @@ unsafe impl RingMemory for &RingBuf {
             // A wrapping record: its commit made the copy past the end equal to the start of the area.
             // A record found after `consumer_pos` was moved by hand was never committed as such, so make
             // the copy again: the kernel's double mapping always shows the start of the area there.
-            let mut head = vec![0u8; off + len - size];
             // SAFETY: in bounds; the bytes belong to the committed, unconsumed record (caller), so no
             // producer accesses them, and the copy past the end is only read through this record.
-            unsafe {
-                self.words.read_bytes(0, &mut head);
-                self.words.write_bytes(size, &head);
-            }
+            unsafe { self.words.copy(0, size, off + len - size) }
         }
         // SAFETY: in bounds of the 2 * size area (off < size, len < size), and committed (caller).
         unsafe { self.words.slice(off, len) }

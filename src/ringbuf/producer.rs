@@ -419,15 +419,10 @@ impl RingBuf {
     #[cold]
     #[inline(never)]
     fn wrap_reserved(&self, n: usize) {
-        let data_size = (self.mask + 1) as usize;
-        let mut old = vec![0u8; n];
         // SAFETY: bytes 0..n and size..size+n belong to this reservation alone (no other producer can
         // claim them and the consumer does not read them before the commit); both ranges are in bounds of
         // the 2 * size area (n < size).
-        unsafe {
-            self.words.read_bytes(0, &mut old);
-            self.words.write_bytes(data_size, &old);
-        }
+        unsafe { self.words.copy(0, (self.mask + 1) as usize, n) }
     }
 
     /// The rare part of [`commit`](Self::commit): copies a wrapping record's tail (`n` bytes past the end
@@ -435,14 +430,9 @@ impl RingBuf {
     #[cold]
     #[inline(never)]
     fn wrap_committed(&self, n: usize) {
-        let data_size = (self.mask + 1) as usize;
-        let mut tail = vec![0u8; n];
         // SAFETY: the wrapped tail belongs to this reservation until the header store publishes it; both
         // ranges are in bounds of the 2 * size area (n < size).
-        unsafe {
-            self.words.read_bytes(data_size, &mut tail);
-            self.words.write_bytes(0, &tail);
-        }
+        unsafe { self.words.copy((self.mask + 1) as usize, 0, n) }
     }
 
     /// `bpf_ringbuf_commit()`: clears BUSY (and sets DISCARD), then the wakeup rule. Returns whether the

@@ -113,6 +113,22 @@ struct Entry {
     get_len: u32,
 }
 
+impl Entry {
+    /// The case this entry is, run by `vehicle` (as `caller`) on a socket in the state `sk`.
+    fn case(&self, vehicle: &str, caller: Caller, sk: &Sock) -> SockoptCase {
+        SockoptCase {
+            vehicle: vehicle.to_string(),
+            caller,
+            sock: SockImage::of(sk),
+            level: self.level,
+            optname: self.optname,
+            set: self.set.as_ref().map(|v| ByteImage::new(v)),
+            cb_flags_set: self.cb,
+            get_len: self.get_len,
+        }
+    }
+}
+
 /// What the kernel answered for one entry: the set's return, the get's return, the get buffer.
 type EntryResult = (i64, i64, Vec<u8>);
 
@@ -276,16 +292,7 @@ impl SockoptArea {
                                 | Vehicle::Setsockopt { target: TARGET_ACCEPTED | TARGET_LISTENER, .. }
                         );
                     for (e, (set_ret, get_ret, buf)) in entries.iter().zip(results).skip(probe.len()) {
-                        let case = SockoptCase {
-                            vehicle: name.clone(),
-                            caller,
-                            sock: SockImage::of(&sk),
-                            level: e.level,
-                            optname: e.optname,
-                            set: e.set.as_ref().map(|v| ByteImage::new(v)),
-                            cb_flags_set: e.cb,
-                            get_len: e.get_len,
-                        };
+                        let case = e.case(&name, caller, &sk);
                         case.apply(&mut sk, &self.profile);
                         let outcome = SockoptOutcome { set_ret, get_ret, buf: ByteImage::new(&buf) };
                         self.queue.push_back((case, Ok(outcome)));
@@ -299,17 +306,7 @@ impl SockoptArea {
         let why = last_err.unwrap_or_default();
         let sk = Sock::tcp(v6, TCP_ESTABLISHED, &self.profile);
         for e in entries.iter().skip(probe.len()) {
-            let case = SockoptCase {
-                vehicle: name.clone(),
-                caller,
-                sock: SockImage::of(&sk),
-                level: e.level,
-                optname: e.optname,
-                set: e.set.as_ref().map(|v| ByteImage::new(v)),
-                cb_flags_set: e.cb,
-                get_len: e.get_len,
-            };
-            self.queue.push_back((case, Err(why.clone())));
+            self.queue.push_back((e.case(&name, caller, &sk), Err(why.clone())));
         }
     }
 }
