@@ -411,7 +411,7 @@ impl RingBuf {
         if end > data_size {
             self.wrap_reserved(end - data_size);
         }
-        Sample { rb: self, pos, size, done: false }
+        Sample { rb: self, pos, size }
     }
 
     /// The rare part of [`sample_at`](Self::sample_at), out of line so that the hot path stays small: a
@@ -599,15 +599,27 @@ impl RingBuf {
 /// A reserved record (`bpf_ringbuf_reserve()`'s non-NULL result): write its payload, then
 /// [`submit`](Sample::submit) or [`discard`](Sample::discard) it. Dropping it discards it with flags 0
 /// (a BPF program cannot leave a reservation unreleased; the verifier rejects it).
+///
+/// ```
+/// use bpf_model::ringbuf::{RingBuf, BPF_RINGBUF_DISCARD_BIT};
+/// use bpf_model::KernelProfile;
+/// let mut rb = RingBuf::new(&KernelProfile::x86_64_v6_18(), 4096).unwrap();
+/// drop(rb.reserve(4, 0).unwrap());
+/// let kept = rb.reserve(4, 0).unwrap();
+/// kept.submit(0);
+/// let hdr = u32::from_ne_bytes(rb.data_image()[..4].try_into().unwrap());
+/// assert_eq!(hdr, BPF_RINGBUF_DISCARD_BIT | 4, "the dropped sample was discarded");
+/// let mut c = rb.consumer().unwrap();
+/// assert_eq!(c.consume_batch(10, |r| assert_eq!(r.position(), 16)), 1);
+/// ```
 #[derive(Debug)]
 pub struct Sample<'a> {
     rb: &'a RingBuf,
     pos: u64,
     size: u32,
-    done: bool,
 }
 
-impl Sample<'_> {
+impl<'a> Sample<'a> {
     /// The record's position (its header's byte position; the payload starts 8 bytes later).
     pub fn position(&self) -> u64 {
         self.pos
@@ -646,26 +658,32 @@ impl Sample<'_> {
 
     /// `bpf_ringbuf_submit(sample, flags)`: commits the record. Returns whether the consumer is woken.
     #[inline(always)]
-    pub fn submit(mut self, flags: u64) -> bool {
-        self.done = true;
-        self.rb.commit(self.pos, flags, false)
+    pub fn submit(self, flags: u64) -> bool {
+        let (rb, pos) = self.release();
+        rb.commit(pos, flags, false)
     }
 
     /// `bpf_ringbuf_discard(sample, flags)`: commits the record with DISCARD. Returns whether the consumer
     /// is woken (discards wake by the same rule).
     #[inline]
-    pub fn discard(mut self, flags: u64) -> bool {
-        self.done = true;
-        self.rb.commit(self.pos, flags, true)
+    pub fn discard(self, flags: u64) -> bool {
+        let (rb, pos) = self.release();
+        rb.commit(pos, flags, true)
+    }
+
+    /// Takes the reservation out of the sample without running its drop (which would discard it): a
+    /// released sample has no drop code left on the hot path.
+    #[inline(always)]
+    fn release(self) -> (&'a RingBuf, u64) {
+        let this = std::mem::ManuallyDrop::new(self);
+        (this.rb, this.pos)
     }
 }
 
 impl Drop for Sample<'_> {
     #[inline]
     fn drop(&mut self) {
-        if !self.done {
-            self.rb.commit(self.pos, 0, true);
-        }
+        self.rb.commit(self.pos, 0, true);
     }
 }
 
