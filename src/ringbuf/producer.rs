@@ -26,16 +26,27 @@ use crossbeam::utils::CachePadded;
 /// 8-aligned, so bit 0 is free.
 const CURSOR_LOCKED: u64 = 1;
 
-/// How many times (1, 2, 4, ... CPU spin hints) a producer backs off before it claims behind another
-/// producer's claim that is not yet published.
+/// How many times (1, 2, 4, ... CPU spin hints) a producer backs off, in one reservation, when it finds
+/// another producer's claim not yet published or loses the claim's CAS to another producer.
 ///
 /// Claiming at once would queue it behind that claim: both producers would then hand the positions' cache
 /// line back and forth and wait for each other's publication on every record (measured on two cores: 5
 /// to 7 M records/s for two producers, a tenth of one producer alone). Backing off instead lets the other
 /// producer stream; after the last step the producer claims anyway, so a preempted producer delays the
-/// others by at most the backoff. The backoff only delays (it reads, it writes nothing), so it is left
-/// out under loom, whose interleavings it would only multiply.
+/// others by at most the backoff. A lost CAS backs off for the same reason (as crossbeam's `ArrayQueue`
+/// does); it lifted two producers from 11-22 to 21-24 M records/s in the same rounds. The backoff only
+/// delays (it reads, it writes nothing), so it is left out under loom, whose interleavings it would only
+/// multiply.
 const CLAIM_BACKOFF_STEPS: u32 = if cfg!(loom) { 0 } else { 8 };
+
+/// One step of the claim's backoff: `2^step` CPU spin hints.
+#[inline]
+fn back_off(step: &mut u32) {
+    for _ in 0..1u32 << *step {
+        std::hint::spin_loop();
+    }
+    *step += 1;
+}
 
 /// How producers claim space.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -283,8 +294,8 @@ impl RingBuf {
     /// The lock-free claim: one CAS on the reservation cursor, when the stored positions show room.
     ///
     /// `consumer_pos` and `pending_pos` only move forward, so a check that passes against the values
-    /// loaded here passes against the kernel's fresh ones. Behind another producer's unpublished claim, it
-    /// first backs off ([`CLAIM_BACKOFF_STEPS`]). When it does not pass, the ring may be full
+    /// loaded here passes against the kernel's fresh ones. Behind another producer's unpublished claim, or
+    /// after losing the CAS, it backs off ([`CLAIM_BACKOFF_STEPS`]). When it does not pass, the ring may be full
     /// or merely `pending_pos` stale: [`claim_scanned`](Self::claim_scanned) decides as the kernel does.
     #[inline(always)]
     fn claim(&self, cons: u64, len: u64) -> Option<u64> {
@@ -297,10 +308,7 @@ impl RingBuf {
                 continue;
             }
             if backoff < CLAIM_BACKOFF_STEPS && self.prod.producer_pos.load(Ordering::Acquire) != start {
-                for _ in 0..1u32 << backoff {
-                    std::hint::spin_loop();
-                }
-                backoff += 1;
+                back_off(&mut backoff);
                 continue;
             }
             let new_prod = start + len;
@@ -312,6 +320,10 @@ impl RingBuf {
                     .is_ok()
                 {
                     return Some(start);
+                }
+                // Another producer claimed first.
+                if backoff < CLAIM_BACKOFF_STEPS {
+                    back_off(&mut backoff);
                 }
                 continue;
             }
