@@ -5,7 +5,9 @@
 //! checks that nothing is lost. The kernel's own ring is measured by `oracle/benches/ringbuf_kernel.rs`.
 //!
 //! `cargo bench --bench ringbuf`. The ratios come first, from rounds that run every peer back to back
-//! ([`rotation`]); criterion's per-peer timings follow.
+//! ([`rotation`]), then the cost of one record with no second thread ([`solo`]); criterion's per-peer
+//! timings follow. `RINGBUF_STRESS_RECORDS=0 cargo bench --bench ringbuf -- none` prints the first two
+//! alone.
 
 use bpf_model::ringbuf::{ReserveMode, RingBuf};
 use bpf_model::KernelProfile;
@@ -138,36 +140,109 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// The ratios, measured so that a slow phase of this shared machine (they last seconds, and move a rate by
-/// half) cannot favour one peer: `ROUNDS` rounds, each running every peer once, back to back; the result is
-/// the median of each peer's rates and the median of the per-round ratios. (Criterion's groups below run
-/// each peer for seconds on end, so their means are not comparable between peers here.)
+/// half) cannot favour one peer: `ROUNDS` rounds, each running every peer once with one producer and once
+/// with two, back to back; the result is the median of each rate and of each per-round ratio. Besides the
+/// ratios between peers, each peer's two-producer rate over its one-producer rate (the issue's "two
+/// producers at least as fast together as one"), so that the ring's figure has the queue's beside it.
+/// (Criterion's groups below run each peer for seconds on end, so their means are not comparable between
+/// peers here.)
 fn rotation() {
     const ROUNDS: usize = 15;
-    for producers in [1u64, 2] {
-        let mut rates: [Vec<f64>; 3] = Default::default();
-        let (mut vs_spin, mut vs_queue) = (Vec::new(), Vec::new());
-        for _ in 0..ROUNDS {
-            let r = [Peer::LockFree, Peer::Spinlock, Peer::ArrayQueue].map(|peer| measure(peer, producers));
-            vs_spin.push(r[0] / r[1]);
-            vs_queue.push(r[0] / r[2]);
-            for (all, one) in rates.iter_mut().zip(r) {
-                all.push(one / 1e6);
+    const PEERS: [Peer; 3] = [Peer::LockFree, Peer::Spinlock, Peer::ArrayQueue];
+    // rates[producers - 1][peer], in M records/s, one entry per round.
+    let mut rates: [[Vec<f64>; 3]; 2] = Default::default();
+    for _ in 0..ROUNDS {
+        for producers in [1u64, 2] {
+            for (i, peer) in PEERS.into_iter().enumerate() {
+                rates[producers as usize - 1][i].push(measure(peer, producers) / 1e6);
             }
         }
-        let [lf, sl, aq] = rates.map(median);
+    }
+    let ratio = |a: &[f64], b: &[f64]| median(a.iter().zip(b).map(|(x, y)| x / y).collect());
+    for producers in [1usize, 2] {
+        let [lf, sl, aq] = &rates[producers - 1];
         println!(
-            "{producers} producer(s), median of {ROUNDS} rounds (M records/s): lock-free {lf:.1}, spinlock {sl:.1}, \
-             ArrayQueue {aq:.1}; median ratios lock-free/spinlock {:.2}, lock-free/ArrayQueue {:.2}",
-            median(vs_spin),
-            median(vs_queue)
+            "{producers} producer(s), median of {ROUNDS} rounds (M records/s): lock-free {:.1}, spinlock {:.1}, \
+             ArrayQueue {:.1}; median ratios lock-free/spinlock {:.2}, lock-free/ArrayQueue {:.2}",
+            median(lf.clone()),
+            median(sl.clone()),
+            median(aq.clone()),
+            ratio(lf, sl),
+            ratio(lf, aq)
         );
     }
+    let two_over_one = |i: usize| ratio(&rates[1][i], &rates[0][i]);
+    println!(
+        "two producers / one producer, median of {ROUNDS} rounds: lock-free {:.2}, spinlock {:.2}, ArrayQueue {:.2}",
+        two_over_one(0),
+        two_over_one(1),
+        two_over_one(2)
+    );
+}
+
+/// Nanoseconds per record with no second thread: the ring's reserve + submit, drained every 4096 records
+/// by the same thread, against `ArrayQueue`'s push + pop, and against the two atomic instructions the
+/// kernel's protocol asks of every record (a read-modify-write to claim space among producers, and the
+/// commit's full barrier before it reads `consumer_pos` for the wakeup rule). The best of `ROUNDS`, since
+/// nothing here waits for another thread.
+fn solo() {
+    const ROUNDS: usize = 5;
+    const N: u64 = 1 << 22;
+    let ns = |d: Duration| d.as_nanos() as f64 / N as f64;
+    let best = |f: &dyn Fn() -> Duration| (0..ROUNDS).map(|_| ns(f())).fold(f64::INFINITY, f64::min);
+    let ring = best(&|| {
+        let rb = RingBuf::new(&KernelProfile::x86_64_v6_18(), RING).unwrap();
+        let mut c = rb.consumer().unwrap();
+        let mut sum = 0u64;
+        let t0 = Instant::now();
+        for i in 0..N {
+            let mut r = rb.reserve(8, 0).unwrap();
+            r.as_mut_slice().copy_from_slice(&i.to_ne_bytes());
+            r.submit(0);
+            if i % 4096 == 4095 {
+                c.consume_batch(usize::MAX, |r| sum = sum.wrapping_add(r.data()[0] as u64));
+            }
+        }
+        std::hint::black_box(sum);
+        t0.elapsed()
+    });
+    let queue = best(&|| {
+        let q = ArrayQueue::new(RING as usize / 16);
+        let mut sum = 0u64;
+        let t0 = Instant::now();
+        for i in 0..N {
+            let _ = q.push(i);
+            if i % 4096 == 4095 {
+                while let Some(v) = q.pop() {
+                    sum = sum.wrapping_add(v);
+                }
+            }
+        }
+        std::hint::black_box(sum);
+        t0.elapsed()
+    });
+    let floor = best(&|| {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let (cursor, header) = (AtomicU64::new(0), AtomicU64::new(0));
+        let t0 = Instant::now();
+        for i in 0..N {
+            let _ = cursor.compare_exchange(i, i + 1, Ordering::AcqRel, Ordering::Relaxed);
+            header.swap(i, Ordering::SeqCst);
+        }
+        std::hint::black_box(header.load(Ordering::Relaxed));
+        t0.elapsed()
+    });
+    println!(
+        "one thread, ns per record (best of {ROUNDS}): ring reserve+submit+consume {ring:.2}, ArrayQueue push+pop \
+         {queue:.2}, a CAS and a full barrier alone {floor:.2}"
+    );
 }
 
 fn bench(c: &mut Criterion) {
     // The ratios first, in a fresh process: after the stress run's allocations and threads, the same
     // rounds measured the two-producer ratio at a quarter of its value.
     rotation();
+    solo();
     stress_ten_million();
     let mut g = c.benchmark_group("reserve_submit_8B");
     g.measurement_time(Duration::from_secs(3)).sample_size(10);
