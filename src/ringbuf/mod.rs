@@ -30,8 +30,9 @@
 //! 1. **Claim.** The new end is checked against `consumer_pos` and the stored `pending_pos`. Both only move
 //!    forward, so a check that passes against them passes against the kernel's freshly scanned values,
 //!    and the CAS claims the bytes. Behind another producer's claim that is not yet published, a producer
-//!    first backs off for a bounded while, so that two producers do not wait for each other on every
-//!    record.
+//!    first backs off for a bounded while, spinning and then yielding its CPU, so that two producers do not
+//!    wait for each other on every record and a preempted producer gets to publish before others queue
+//!    behind it.
 //! 2. **Publish, in turn.** The producer writes its BUSY header, waits until `producer_pos` reaches the
 //!    start of its claim (every earlier producer has published: a few instructions each, never their
 //!    payload or commit), advances `pending_pos` over committed records as the kernel's reservation would

@@ -32,18 +32,33 @@ const CURSOR_LOCKED: u64 = 1;
 /// Claiming at once would queue it behind that claim: both producers would then hand the positions' cache
 /// line back and forth and wait for each other's publication on every record (measured on two cores: 5
 /// to 7 M records/s for two producers, a tenth of one producer alone). Backing off instead lets the other
-/// producer stream; after the last step the producer claims anyway, so a preempted producer delays the
-/// others by at most the backoff. A lost CAS backs off for the same reason (as crossbeam's `ArrayQueue`
-/// does); it lifted two producers from 11-22 to 21-24 M records/s in the same rounds. The backoff only
-/// delays (it reads, it writes nothing), so it is left out under loom, whose interleavings it would only
-/// multiply.
+/// producer stream. A lost CAS backs off for the same reason (as crossbeam's `ArrayQueue` does); it
+/// lifted two producers from 11-22 to 21-24 M records/s in the same rounds. The backoff only delays (it
+/// reads, it writes nothing), so it is left out under loom, whose interleavings it would only multiply.
 const CLAIM_BACKOFF_STEPS: u32 = if cfg!(loom) { 0 } else { 8 };
 
-/// One step of the claim's backoff: `2^step` CPU spin hints.
+/// How many times a producer then yields its CPU, still behind an unpublished claim, before it claims
+/// anyway.
+///
+/// A claim behind an unpublished one cannot be published before it, so claiming early gains nothing, and
+/// it makes this producer a link in the chain: preempted after its claim, it holds up every later
+/// producer. When the earlier claim stays unpublished through the spinning backoff, its producer has most
+/// likely lost its CPU, perhaps to this very thread, so this one yields. With more threads than CPUs (two
+/// producers and a consumer on two CPUs, `benches/ringbuf.rs`), two producers went from 0.35-0.67 of one
+/// producer's rate to 0.87-1.01 (4 yields gave 0.86-0.88). After the last yield the producer claims
+/// anyway, so no claim waits for another producer without bound. Left out under loom, like the backoff.
+const CLAIM_YIELDS: u32 = if cfg!(loom) { 0 } else { 16 };
+
+/// One step of the claim's backoff: `2^step` CPU spin hints for the first [`CLAIM_BACKOFF_STEPS`] steps,
+/// then a yield of the CPU.
 #[inline]
 fn back_off(step: &mut u32) {
-    for _ in 0..1u32 << *step {
-        std::hint::spin_loop();
+    if *step < CLAIM_BACKOFF_STEPS {
+        for _ in 0..1u32 << *step {
+            std::hint::spin_loop();
+        }
+    } else {
+        std::thread::yield_now();
     }
     *step += 1;
 }
@@ -294,8 +309,9 @@ impl RingBuf {
     /// The lock-free claim: one CAS on the reservation cursor, when the stored positions show room.
     ///
     /// `consumer_pos` and `pending_pos` only move forward, so a check that passes against the values
-    /// loaded here passes against the kernel's fresh ones. Behind another producer's unpublished claim, or
-    /// after losing the CAS, it backs off ([`CLAIM_BACKOFF_STEPS`]). When it does not pass, the ring may be full
+    /// loaded here passes against the kernel's fresh ones. Behind another producer's unpublished claim it
+    /// backs off, then yields ([`CLAIM_BACKOFF_STEPS`], [`CLAIM_YIELDS`]); after losing the CAS it backs
+    /// off. When it does not pass, the ring may be full
     /// or merely `pending_pos` stale: [`claim_scanned`](Self::claim_scanned) decides as the kernel does.
     #[inline(always)]
     fn claim(&self, cons: u64, len: u64) -> Option<u64> {
@@ -307,7 +323,7 @@ impl RingBuf {
                 spin_wait(&mut step);
                 continue;
             }
-            if backoff < CLAIM_BACKOFF_STEPS && self.prod.producer_pos.load(Ordering::Acquire) != start {
+            if backoff < CLAIM_BACKOFF_STEPS + CLAIM_YIELDS && self.prod.producer_pos.load(Ordering::Acquire) != start {
                 back_off(&mut backoff);
                 continue;
             }
