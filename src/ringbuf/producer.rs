@@ -311,8 +311,8 @@ impl RingBuf {
     /// `consumer_pos` and `pending_pos` only move forward, so a check that passes against the values
     /// loaded here passes against the kernel's fresh ones. Behind another producer's unpublished claim it
     /// backs off, then yields ([`CLAIM_BACKOFF_STEPS`], [`CLAIM_YIELDS`]); after losing the CAS it backs
-    /// off. When it does not pass, the ring may be full
-    /// or merely `pending_pos` stale: [`claim_scanned`](Self::claim_scanned) decides as the kernel does.
+    /// off. When it does not pass, the ring may be full or merely `pending_pos` stale:
+    /// [`claim_scanned`](Self::claim_scanned) decides as the kernel does.
     #[inline(always)]
     fn claim(&self, cons: u64, len: u64) -> Option<u64> {
         let mut step = 0u32;
