@@ -6,13 +6,14 @@
 //! submitted record is read exactly once, no discarded one is read, records come in reservation order
 //! (increasing positions), every record read is intact (it names its own position, so a record read
 //! while busy, or overwritten, is caught), and `pending_pos` never passes a record that is still busy
-//! (each producer checks it while it holds its reservation). The 64-byte ring (a profile with 64-byte pages) holds three such
-//! records, so there every reservation takes the fast path; the 32-byte ring holds one, so there
-//! reservations also fail for space and take the slow path (cursor locked, `pending_pos` scanned).
+//! (each producer checks it while it holds its reservation). The 64-byte ring (a profile with 64-byte
+//! pages) holds three such records, so there every reservation takes the fast path; the 32-byte ring
+//! holds one, so there reservations also fail for space and take the slow path (cursor locked,
+//! `pending_pos` scanned).
 //!
 //! Under `--cfg ringbuf_broken` the ring publishes `producer_pos`, and the slow path scans `pending_pos`,
-//! without waiting for earlier producers' turns; the same tests must then fail, so they are marked `should_panic` in that build (`scripts/test.sh` runs
-//! both builds).
+//! without waiting for earlier producers' turns; the same tests must then fail, so they are marked
+//! `should_panic` in that build (`scripts/test.sh` runs both builds).
 #![cfg(loom)]
 
 use bpf_model::ringbuf::RingBuf;
@@ -20,9 +21,9 @@ use bpf_model::KernelProfile;
 use loom::sync::Arc;
 use loom::thread;
 
-#[cfg_attr(ringbuf_broken, allow(dead_code))] // only the blocking-consumer test uses it
-fn small() -> KernelProfile {
-    KernelProfile { page_size: 64, ..KernelProfile::x86_64_v6_18() }
+/// The x86-64 profile with pages of `size` bytes, so that a ring of `size` bytes is one page.
+fn pages_of(size: u32) -> KernelProfile {
+    KernelProfile { page_size: size, ..KernelProfile::x86_64_v6_18() }
 }
 
 /// What a producer did: `(position, id, seq, submitted)`.
@@ -90,8 +91,7 @@ fn scenario(plans: &'static [&'static [bool]]) {
 /// The scenario on a ring of `size` bytes (pages of `size` bytes).
 fn scenario_on(size: u32, plans: &'static [&'static [bool]]) {
     loom::model(move || {
-        let profile = KernelProfile { page_size: size, ..KernelProfile::x86_64_v6_18() };
-        let rb = Arc::new(RingBuf::new(&profile, size).expect("ring"));
+        let rb = Arc::new(RingBuf::new(&pages_of(size), size).expect("ring"));
         let producers: Vec<_> = plans
             .iter()
             .enumerate()
@@ -142,7 +142,7 @@ fn loom_slow_path_two_producers_one_record_of_room() {
 #[cfg(not(ringbuf_broken))]
 fn loom_blocking_consumer_is_always_woken() {
     loom::model(|| {
-        let rb = Arc::new(RingBuf::new(&small(), 64).expect("ring"));
+        let rb = Arc::new(RingBuf::new(&pages_of(64), 64).expect("ring"));
         let p = {
             let rb = rb.clone();
             thread::spawn(move || {

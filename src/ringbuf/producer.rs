@@ -299,11 +299,18 @@ impl RingBuf {
             ReserveMode::LockFree => self.claim(cons, len)?,
             ReserveMode::Spinlock => return self.reserve_locked(cons, size, len),
         };
-        let off = self.off(start);
-        let hdr = header_word(size as u32 | BPF_RINGBUF_BUSY_BIT, rec_pg_off(self.page_size, off as u64));
-        self.words.store(off, hdr, Ordering::Relaxed);
+        self.write_busy_header(start, size);
         self.publish(start, start + len);
         Some(start)
+    }
+
+    /// Writes the header of a new record at `pos`: `size` with BUSY, and its page offset. Published by
+    /// the release store of `producer_pos` that follows.
+    #[inline(always)]
+    fn write_busy_header(&self, pos: u64, size: u64) {
+        let off = self.off(pos);
+        let hdr = header_word(size as u32 | BPF_RINGBUF_BUSY_BIT, rec_pg_off(self.page_size, off as u64));
+        self.words.store(off, hdr, Ordering::Relaxed);
     }
 
     /// The lock-free claim: one CAS on the reservation cursor, when the stored positions show room.
@@ -418,11 +425,9 @@ impl RingBuf {
         let pend = self.scan_pending(self.prod.pending_pos.load(Ordering::Relaxed), prod);
         self.prod.pending_pos.store(pend, Ordering::Release);
         let new_prod = prod + len;
-        let ok = new_prod.wrapping_sub(cons) <= self.mask && new_prod.wrapping_sub(pend) <= self.mask;
+        let ok = self.fits(new_prod, cons, pend);
         if ok {
-            let off = self.off(prod);
-            let hdr = header_word(size as u32 | BPF_RINGBUF_BUSY_BIT, rec_pg_off(self.page_size, off as u64));
-            self.words.store(off, hdr, Ordering::Relaxed);
+            self.write_busy_header(prod, size);
             self.prod.reserve_pos.store(new_prod, Ordering::Relaxed);
             self.prod.producer_pos.store(new_prod, Ordering::Release);
         }
