@@ -35,9 +35,11 @@ pub mod sockopt;
 mod sync;
 #[cfg(feature = "vectors")]
 pub mod vectors;
+pub mod version;
 
 pub use errno::Errno;
 pub use profile::{KernelProfile, KernelVersion};
+pub use version::{Rule, Rules};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

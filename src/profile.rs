@@ -14,6 +14,7 @@
 //! assert!(small.nr_cpus <= 64);
 //! ```
 
+use crate::version::{Rules, UnsupportedVersion};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -30,6 +31,11 @@ pub struct KernelVersion {
 }
 
 impl KernelVersion {
+    /// The series: `(6, 18)` for 6.18.44.
+    pub const fn series(self) -> (u16, u16) {
+        (self.major, self.minor)
+    }
+
     /// `KernelVersion::new(6, 18, 0)` is v6.18.
     pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
         KernelVersion { major, minor, patch }
@@ -168,9 +174,46 @@ impl KernelProfile {
         }
     }
 
-    /// Every named preset.
+    /// Debian's build of kernel series `major.minor`, as the matrix boots it (`../shared/qemu/`: the newest
+    /// Debian package of the series, under qemu with 2 CPUs): `NR_CPUS=8192`, `HZ=250`, efficient
+    /// unaligned access, 4 KiB pages, upstream default sysctls, `reno cubic` with `cubic` as the default
+    /// (`tcp_bbr` is a module there). `None` for a series that is not in the matrix.
+    pub fn debian(major: u16, minor: u16) -> Option<KernelProfile> {
+        let patch = match (major, minor) {
+            (6, 1) => 192,
+            (6, 12) => 118,
+            (6, 16) => 12,
+            (6, 17) => 13,
+            (6, 18) => 15,
+            (6, 19) => 14,
+            (7, 0) => 13,
+            (7, 1) => 13,
+            (7, 2) => 12,
+            (7, 3) => 4,
+            _ => return None,
+        };
+        let version = KernelVersion::new(major, minor, patch);
+        Some(KernelProfile {
+            name: format!("debian-{major}.{minor}"),
+            release: format!("{version}-debian"),
+            version,
+            nr_cpu_ids: 2,
+            nr_cpus: 8192,
+            hz: 250,
+            ..KernelProfile::generic_small()
+        })
+    }
+
+    /// Every named preset: the three shapes above, then Debian's kernel of each series of the matrix.
     pub fn presets() -> Vec<KernelProfile> {
-        vec![Self::x86_64_v6_18(), Self::generic_small(), Self::large_strict_align()]
+        let mut all = vec![Self::x86_64_v6_18(), Self::generic_small(), Self::large_strict_align()];
+        all.extend(crate::version::MATRIX.iter().filter_map(|&(ma, mi)| Self::debian(ma, mi)));
+        all
+    }
+
+    /// The rules of this profile's kernel version, or why the model does not speak for it.
+    pub fn rules(&self) -> Result<Rules, UnsupportedVersion> {
+        Rules::new(self.version)
     }
 
     /// The preset with this name.
@@ -178,8 +221,9 @@ impl KernelProfile {
         Self::presets().into_iter().find(|p| p.name == name)
     }
 
-    /// Reads the profile of the running system: `uname`, `/proc/config.gz` (needs `CONFIG_IKCONFIG_PROC`),
-    /// `/sys/devices/system/cpu/possible` and `/proc/sys`. Whatever cannot be read keeps the value of
+    /// Reads the profile of the running system: `uname`, the config (`/proc/config.gz`, else
+    /// `/boot/config-<release>`; without either, `NR_CPUS` from `/sys/devices/system/cpu/kernel_max`),
+    /// `/sys/devices/system/cpu/possible` and `/proc/sys`. A release outside 6.1-7.3 is listed as missing. Whatever cannot be read keeps the value of
     /// [`KernelProfile::x86_64_v6_18`] and is listed in [`Detected::missing`] with the reason.
     pub fn detect() -> Detected {
         detect::detect()
@@ -247,25 +291,35 @@ mod detect {
             },
             Err(e) => miss("nr_cpu_ids", format!("/sys/devices/system/cpu/possible: {e}")),
         }
-        match read_config() {
-            Ok(cfg) => {
+        match read_config(&p.release) {
+            Ok((source, cfg)) => {
                 let get = |k: &str| config_value(&cfg, k);
                 match get("CONFIG_NR_CPUS").and_then(|v| v.parse().ok()) {
                     Some(n) => p.nr_cpus = n,
-                    None => miss("nr_cpus", "CONFIG_NR_CPUS not in /proc/config.gz".into()),
+                    None => miss("nr_cpus", format!("CONFIG_NR_CPUS not in {source}")),
                 }
                 p.force_nr_cpus = get("CONFIG_FORCE_NR_CPUS").as_deref() == Some("y");
                 match get("CONFIG_HZ").and_then(|v| v.parse().ok()) {
                     Some(hz) => p.hz = hz,
-                    None => miss("hz", "CONFIG_HZ not in /proc/config.gz".into()),
+                    None => miss("hz", format!("CONFIG_HZ not in {source}")),
                 }
                 p.efficient_unaligned_access = get("CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS").as_deref() == Some("y");
             }
             Err(why) => {
-                for what in ["nr_cpus", "hz", "efficient_unaligned_access"] {
+                // Without a config, NR_CPUS still shows as `kernel_max` (NR_CPUS - 1); HZ and unaligned
+                // access keep the preset's values.
+                match fs::read_to_string("/sys/devices/system/cpu/kernel_max").map(|s| s.trim().parse::<u32>()) {
+                    Ok(Ok(max)) => p.nr_cpus = max.saturating_add(1),
+                    Ok(Err(_)) => miss("nr_cpus", format!("{why}; /sys/devices/system/cpu/kernel_max: not a number")),
+                    Err(e) => miss("nr_cpus", format!("{why}; /sys/devices/system/cpu/kernel_max: {e}")),
+                }
+                for what in ["hz", "efficient_unaligned_access", "force_nr_cpus"] {
                     miss(what, why.clone());
                 }
             }
+        }
+        if let Err(e) = p.rules() {
+            miss("version", e.to_string());
         }
         let sysctl = |name: &str| -> Result<String, String> {
             let path = format!("/proc/sys/{}", name.replace('.', "/"));
@@ -320,15 +374,26 @@ mod detect {
         Some(kb * 1024)
     }
 
-    fn read_config() -> Result<String, String> {
-        let raw = fs::read("/proc/config.gz").map_err(|e| format!("/proc/config.gz: {e}"))?;
-        let mut out = String::new();
-        gunzip(&raw)
-            .ok_or_else(|| "/proc/config.gz: not a gzip stream this reader understands".to_string())?
-            .as_slice()
-            .read_to_string(&mut out)
-            .map_err(|e| format!("/proc/config.gz: {e}"))?;
-        Ok(out)
+    /// The kernel's config: `/proc/config.gz` (`CONFIG_IKCONFIG_PROC`), else `/boot/config-<release>` (as
+    /// distributions ship it). Returns where it was read, and the text.
+    fn read_config(release: &str) -> Result<(String, String), String> {
+        let gz = match fs::read("/proc/config.gz") {
+            Ok(raw) => {
+                let mut out = String::new();
+                gunzip(&raw)
+                    .ok_or_else(|| "/proc/config.gz: not a gzip stream this reader understands".to_string())?
+                    .as_slice()
+                    .read_to_string(&mut out)
+                    .map_err(|e| format!("/proc/config.gz: {e}"))?;
+                return Ok(("/proc/config.gz".into(), out));
+            }
+            Err(e) => format!("/proc/config.gz: {e}"),
+        };
+        let boot = format!("/boot/config-{release}");
+        match fs::read_to_string(&boot) {
+            Ok(text) => Ok((boot, text)),
+            Err(e) => Err(format!("{gz}; {boot}: {e}")),
+        }
     }
 
     fn config_value(cfg: &str, key: &str) -> Option<String> {
