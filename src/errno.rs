@@ -97,9 +97,17 @@ errnos! {
 }
 
 impl Errno {
-    /// The errno with this positive value. Values the model does not name are kept as they are.
-    pub const fn from_raw(errno: i32) -> Errno {
-        Errno(errno)
+    /// The largest errno value (`MAX_ERRNO` in `include/linux/err.h`): `-4095..=-1` is the error range.
+    pub const MAX: i32 = 4095;
+
+    /// The errno with this positive value, `1..=`[`Errno::MAX`]; values the model does not name are kept
+    /// as they are. Anything else is no errno: `None`.
+    pub const fn from_raw(errno: i32) -> Option<Errno> {
+        if errno >= 1 && errno <= Errno::MAX {
+            Some(Errno(errno))
+        } else {
+            None
+        }
     }
 
     /// The positive errno value (`EINVAL` is 22).
@@ -159,14 +167,30 @@ impl From<Errno> for i32 {
     }
 }
 
+impl From<Errno> for std::io::Error {
+    /// The same error as user space sees it (`ENOTSUPP` and the other kernel-internal values keep their
+    /// number, which has no name in libc).
+    fn from(e: Errno) -> std::io::Error {
+        std::io::Error::from_raw_os_error(e.0)
+    }
+}
+
+/// An integer that is no errno: outside `1..=`[`Errno::MAX`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct InvalidErrno(pub i32);
+
+impl fmt::Display for InvalidErrno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} is no errno (1..={})", self.0, Errno::MAX)
+    }
+}
+
+impl std::error::Error for InvalidErrno {}
+
 impl TryFrom<i32> for Errno {
-    type Error = String;
-    fn try_from(v: i32) -> Result<Errno, String> {
-        if v > 0 {
-            Ok(Errno(v))
-        } else {
-            Err(format!("errno must be positive, got {v}"))
-        }
+    type Error = InvalidErrno;
+    fn try_from(v: i32) -> Result<Errno, InvalidErrno> {
+        Errno::from_raw(v).ok_or(InvalidErrno(v))
     }
 }
 
@@ -198,12 +222,25 @@ mod tests {
     }
 
     #[test]
+    fn io_errors_carry_the_number() {
+        let e: std::io::Error = Errno::EINVAL.into();
+        assert_eq!(e.raw_os_error(), Some(22));
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+        let e: std::io::Error = Errno::ENOTSUPP.into();
+        assert_eq!(e.raw_os_error(), Some(524));
+    }
+
+    #[test]
     fn return_value_round_trip() {
         assert_eq!(Errno::from_ret(Errno::EINVAL.to_ret()), Some(Errno::EINVAL));
         assert_eq!(Errno::from_ret(0), None);
         assert_eq!(Errno::from_ret(-4096), None);
         assert_eq!(Errno::ret_of::<i64>(Err(Errno::E2BIG)), -7);
         assert_eq!(Errno::ret_of::<i64>(Ok(5)), 5);
-        assert_eq!(Errno::from_raw(999).to_string(), "errno 999");
+        assert_eq!(Errno::from_raw(999).unwrap().to_string(), "errno 999");
+        assert_eq!(Errno::from_raw(0), None);
+        assert_eq!(Errno::from_raw(4096), None);
+        assert_eq!(Errno::try_from(i32::MIN), Err(InvalidErrno(i32::MIN)));
+        assert_eq!(Errno::from_raw(4095).map(Errno::to_ret_i32), Some(-4095));
     }
 }

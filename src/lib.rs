@@ -1,6 +1,7 @@
 //! # bpf-model
 //!
-//! A pure-Rust reference model of what the Linux kernel (v6.18) does when a BPF program calls
+//! A pure-Rust reference model of what the Linux kernel, every release from 6.1 to 7.3, does when a BPF
+//! program calls
 //!
 //! - `struct bpf_dynptr` and its helpers and kfuncs ([`dynptr`]),
 //! - the BPF ring buffer, `BPF_MAP_TYPE_RINGBUF` and `BPF_MAP_TYPE_USER_RINGBUF` ([`ringbuf`]),
@@ -21,7 +22,31 @@
 //! several arguments are wrong. Each has two faces: a safe Rust API returning `Result<_, Errno>`, and the
 //! kernel's integer ABI (negative errno) for runtimes that embed the model.
 //!
-//! Whatever depends on how a kernel was configured comes from a [`KernelProfile`].
+//! Whatever depends on how a kernel was configured comes from a [`KernelProfile`], and whatever changed
+//! between releases is one [`Rule`] row in [`version`], asked through the profile's [`Rules`].
+//!
+//! ## Using it
+//!
+//! ```toml
+//! [dependencies]
+//! bpf-model = "0.1"
+//! ```
+//!
+//! ```
+//! use bpf_model::dynptr::Dynptr;
+//! use bpf_model::Errno;
+//! use std::cell::Cell;
+//!
+//! let mut value = [0u8; 16]; // a map value
+//! let mem = Cell::from_mut(&mut value[..]).as_slice_of_cells();
+//! let ptr = Dynptr::from_mem(mem, 16, 0)?; // bpf_dynptr_from_mem()
+//! ptr.write(12, b"abcd", 0)?; // fits exactly
+//! assert_eq!(ptr.write(13, b"abcd", 0), Err(Errno::E2BIG)); // one byte past the end
+//! # Ok::<(), Errno>(())
+//! ```
+//!
+//! Features: `vectors` (off by default) adds the case and outcome types of the recorded kernel vectors
+//! and their replay, with serde.
 
 #![warn(missing_docs)]
 

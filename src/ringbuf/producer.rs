@@ -20,7 +20,7 @@ use super::consumer::Notifier;
 use super::layout::*;
 use crate::sync::{spin_wait, AtomicBool, AtomicU64, Ordering, Words};
 use crate::{Errno, KernelProfile};
-use crossbeam::utils::CachePadded;
+use crossbeam_utils::CachePadded;
 
 /// Set in the reservation cursor while a producer scans `pending_pos` on the slow path. Positions are
 /// 8-aligned, so bit 0 is free.

@@ -903,7 +903,7 @@ fn fmt_verdict(full: &Verdict, bare: &Gate) -> String {
         Verdict::Accepted => format!("accepted [{gate}]"),
         Verdict::Denied { denial: Denial::ProgType, .. } => "type not loadable (-EINVAL)".to_string(),
         Verdict::Denied { denial, func, errno, .. } => {
-            let errno = bpf_model::Errno::from_raw(*errno).name().unwrap_or("?");
+            let errno = bpf_model::Errno::from_raw(*errno).and_then(bpf_model::Errno::name).unwrap_or("?");
             format!("{denial:?} {func} -{errno} [{gate}]")
         }
         Verdict::Refused { .. } => format!("refused: argument [{gate}]"),
