@@ -4,6 +4,11 @@
 //! in TC test runs, the read-only SKB in a `cgroup_skb` test run, XDP (linear and with fragments) in an
 //! `xdp.frags` test run. The case's arguments go to the programs' global data; each program runs the same
 //! sequence (constructor, second LOCAL dynptr, adjust, clone, steps) and writes its returns back.
+//!
+//! The object loads on any kernel: a kfunc the kernel lacks is a weak symbol whose calls answer `NOT_RUN`
+//! (the model, configured as the kernel, answers the same), and a program the verifier refuses is left
+//! out of the load (see [`DynptrArea::open`]), with one line saying which operations and types that
+//! excludes and the verifier's reason; the generator then makes no case that needs it.
 
 use crate::conformance::Area;
 use crate::kernel::{self, skel::dynptr as skel, OracleError};
@@ -15,15 +20,135 @@ use bpf_model::vectors::dynptr::{
 };
 use bpf_model::vectors::ByteImage;
 use bpf_model::KernelProfile;
-use libbpf_rs::{RingBuffer, RingBufferBuilder};
+use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+use libbpf_rs::{OpenObject, PrintLevel, RingBuffer, RingBufferBuilder};
 use std::cell::RefCell;
+use std::mem::MaybeUninit;
 use std::rc::Rc;
+use std::sync::Mutex;
 
 /// The loaded dynptr programs and the consumer of their ring buffer.
 pub struct DynptrArea {
     ring: RingBuffer<'static>,
     records: Rc<RefCell<Vec<Vec<u8>>>>,
     skel: skel::DynptrSkel<'static>,
+    excluded: Vec<Exclusion>,
+}
+
+/// A program of `dynptr.bpf.c` the kernel refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusion {
+    /// The program (`dynptr_skb_rdwr`).
+    pub program: String,
+    /// The verifier's (or libbpf's) last line about it.
+    pub reason: String,
+}
+
+impl Exclusion {
+    /// The case kind and whether it is the `slice_rdwr` twin.
+    pub fn target(&self) -> Option<(Kind, bool)> {
+        PROGRAMS.iter().find(|(name, _, _)| *name == self.program).map(|&(_, k, rdwr)| (k, rdwr))
+    }
+
+    /// The line printed when the area opens.
+    pub fn line(&self) -> String {
+        match self.target() {
+            Some((kind, true)) => format!(
+                "dynptr: excluded slice_rdwr on {}: the kernel refused {}: {}",
+                kind_name(kind),
+                self.program,
+                self.reason
+            ),
+            Some((kind, false)) => format!(
+                "dynptr: excluded every case of type {}: the kernel refused {}: {}",
+                kind_name(kind),
+                self.program,
+                self.reason
+            ),
+            None => format!("dynptr: excluded {}: {}", self.program, self.reason),
+        }
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Local => "local",
+        Kind::Ringbuf => "ringbuf",
+        Kind::Skb => "skb",
+        Kind::SkbRdonly => "skb-rdonly",
+        Kind::SkbMeta => "skb-meta",
+        Kind::Xdp => "xdp",
+    }
+}
+
+/// Every program of `dynptr.bpf.c`: its name, the kind it runs, and whether it is the twin that may call
+/// `bpf_dynptr_slice_rdwr`.
+const PROGRAMS: [(&str, Kind, bool); 11] = [
+    ("dynptr_local", Kind::Local, false),
+    ("dynptr_local_rdwr", Kind::Local, true),
+    ("dynptr_ringbuf", Kind::Ringbuf, false),
+    ("dynptr_ringbuf_rdwr", Kind::Ringbuf, true),
+    ("dynptr_skb", Kind::Skb, false),
+    ("dynptr_skb_rdwr", Kind::Skb, true),
+    ("dynptr_skb_meta", Kind::SkbMeta, false),
+    ("dynptr_skb_meta_rdwr", Kind::SkbMeta, true),
+    ("dynptr_skb_rdonly", Kind::SkbRdonly, false),
+    ("dynptr_xdp", Kind::Xdp, false),
+    ("dynptr_xdp_rdwr", Kind::Xdp, true),
+];
+
+/// libbpf's messages while the object loads (libbpf's print callback is a plain `fn`, so a static).
+static LOAD_LOG: Mutex<String> = Mutex::new(String::new());
+
+fn capture(_level: PrintLevel, msg: String) {
+    LOAD_LOG.lock().unwrap_or_else(|e| e.into_inner()).push_str(&msg);
+}
+
+/// The program libbpf says failed to load, and the last meaningful line of its verifier log.
+fn failed_program(log: &str) -> Option<Exclusion> {
+    const FAILED: &str = "': BPF program load failed: ";
+    let at = log.rfind(FAILED)?;
+    let start = log[..at].rfind("prog '")? + "prog '".len();
+    let program = log[start..at].to_string();
+    let failure = log[at + FAILED.len()..].lines().next().unwrap_or("").trim().to_string();
+    let begin = format!("prog '{program}': -- BEGIN PROG LOAD LOG --");
+    let verifier = log.rfind(&begin).and_then(|b| {
+        let text = &log[b + begin.len()..];
+        let text = &text[..text.find("-- END PROG LOAD LOG --").unwrap_or(text.len())];
+        text.lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| {
+                !l.is_empty()
+                    && !l.starts_with("processed ")
+                    && !l.starts_with("verification time")
+                    && !l.starts_with("stack depth")
+            })
+            .map(str::to_string)
+    });
+    let reason = match verifier {
+        Some(v) => format!("{v} ({failure})"),
+        None => failure,
+    };
+    Some(Exclusion { program, reason })
+}
+
+/// Opens and loads `dynptr.bpf.c` with every program but those in `excluded`.
+fn load_without(excluded: &[Exclusion]) -> Result<skel::DynptrSkel<'static>, (OracleError, String)> {
+    let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
+    let mut open = skel::DynptrSkelBuilder::default()
+        .open(storage)
+        .map_err(|e| (OracleError::kernel("opening dynptr.bpf.c", e), String::new()))?;
+    for mut prog in open.open_object_mut().progs_mut() {
+        let name = prog.name().to_string_lossy().into_owned();
+        prog.set_autoload(!excluded.iter().any(|x| x.program == name));
+    }
+    LOAD_LOG.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    let prev = libbpf_rs::set_print(Some((PrintLevel::Warn, capture)));
+    let r = open.load();
+    libbpf_rs::set_print(prev);
+    let log = std::mem::take(&mut *LOAD_LOG.lock().unwrap_or_else(|e| e.into_inner()));
+    r.map_err(|e| (OracleError::kernel("loading dynptr.bpf.c", e), log))
 }
 
 fn op_code(op: &DynptrOp) -> u32 {
@@ -46,19 +171,21 @@ fn op_code(op: &DynptrOp) -> u32 {
 fn step_args(s: &Step) -> skel::types::step {
     let mut a = skel::types::step { op: op_code(&s.op), h: u32::from(s.h), ..Default::default() };
     match s.op {
-        DynptrOp::Read { len, offset, flags } => (a.a, a.b, a.flags) = (offset, len, flags),
-        DynptrOp::Write { offset, len, flags, .. } => (a.a, a.b, a.flags) = (offset, len, flags),
-        DynptrOp::Data { offset, len, val } => (a.a, a.b, a.val) = (offset, len, u32::from(val)),
-        DynptrOp::Slice { offset, len, buffer } => (a.a, a.b, a.buffer) = (offset, len, u32::from(buffer)),
-        DynptrOp::SliceRdwr { offset, len, buffer, val } => {
-            (a.a, a.b, a.buffer, a.val) = (offset, len, u32::from(buffer), u32::from(val))
+        DynptrOp::Read { len, offset, flags } => (a.a, a.b, a.flags) = (offset.into(), len.into(), flags),
+        DynptrOp::Write { offset, len, flags, .. } => (a.a, a.b, a.flags) = (offset.into(), len.into(), flags),
+        DynptrOp::Data { offset, len, val } => (a.a, a.b, a.val) = (offset.into(), len.into(), u32::from(val)),
+        DynptrOp::Slice { offset, len, buffer } => {
+            (a.a, a.b, a.buffer) = (offset.into(), len.into(), u32::from(buffer))
         }
-        DynptrOp::Adjust { start, end } => (a.a, a.b) = (start, end),
+        DynptrOp::SliceRdwr { offset, len, buffer, val } => {
+            (a.a, a.b, a.buffer, a.val) = (offset.into(), len.into(), u32::from(buffer), u32::from(val))
+        }
+        DynptrOp::Adjust { start, end } => (a.a, a.b) = (start.into(), end.into()),
         DynptrOp::IsNull | DynptrOp::IsRdonly | DynptrOp::Size | DynptrOp::Clone => {}
         DynptrOp::Copy { dst_off, src, src_off, len } => {
-            (a.a, a.src, a.b, a.c) = (dst_off, u32::from(src), src_off, len)
+            (a.a, a.src, a.b, a.c) = (dst_off.into(), u32::from(src), src_off.into(), len.into())
         }
-        DynptrOp::Memset { offset, len, val } => (a.a, a.b, a.val) = (offset, len, u32::from(val)),
+        DynptrOp::Memset { offset, len, val } => (a.a, a.b, a.val) = (offset.into(), len.into(), u32::from(val)),
     }
     a
 }
@@ -88,9 +215,21 @@ fn run_no_ctx(prog: &libbpf_rs::ProgramMut<'_>) -> Result<u32, OracleError> {
 }
 
 impl DynptrArea {
+    /// The programs the kernel refused.
+    pub fn excluded(&self) -> &[Exclusion] {
+        &self.excluded
+    }
+
+    /// Whether cases of `kind` can run, with `slice_rdwr` steps when `rdwr`.
+    pub fn can_run(&self, kind: Kind, rdwr: bool) -> bool {
+        let needs = |r: bool| !self.excluded.iter().any(|x| x.target() == Some((kind, r)));
+        needs(false) && (!rdwr || needs(true))
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn gen_op(
         rng: &mut Rng,
-        kind: Kind,
+        rdwr_ok: bool,
         size: u32,
         first: bool,
         nsteps: usize,
@@ -120,8 +259,9 @@ impl DynptrArea {
         let span = size.max(16);
         let op = loop {
             let pick = rng.below(12);
-            // slice_rdwr is refused by the verifier in programs that may not write packets.
-            if pick == 4 && kind == Kind::SkbRdonly {
+            // slice_rdwr is refused by the verifier in programs that may not write packets, and wherever
+            // this kernel refused the `*_rdwr` twin.
+            if pick == 4 && !rdwr_ok {
                 continue;
             }
             // A clone into d3 first, so that later steps can use d3.
@@ -219,8 +359,22 @@ impl Area for DynptrArea {
     type Case = DynptrCase;
     const DEFAULT_CASES: u64 = 100_000;
 
+    /// Loads `dynptr.bpf.c`. When the kernel refuses a program, the load is retried without it (at most
+    /// once per program), and the refusal is kept as an [`Exclusion`] and printed as one line on stderr.
     fn open(_profile: &KernelProfile) -> Result<Self, OracleError> {
-        let skel: skel::DynptrSkel<'static> = kernel::load(skel::DynptrSkelBuilder::default(), "dynptr.bpf.c")?;
+        let mut excluded: Vec<Exclusion> = Vec::new();
+        let skel = loop {
+            match load_without(&excluded) {
+                Ok(skel) => break skel,
+                Err((e, log)) => match failed_program(&log) {
+                    Some(x) if !excluded.iter().any(|y| y.program == x.program) && x.target().is_some() => {
+                        eprintln!("{}", x.line());
+                        excluded.push(x);
+                    }
+                    _ => return Err(e),
+                },
+            }
+        };
         let records: Rc<RefCell<Vec<Vec<u8>>>> = Rc::default();
         let sink = records.clone();
         let mut builder = RingBufferBuilder::new();
@@ -231,11 +385,16 @@ impl Area for DynptrArea {
             })
             .map_err(|e| OracleError::kernel("ring buffer consumer", e))?;
         let ring = builder.build().map_err(|e| OracleError::kernel("ring buffer consumer", e))?;
-        Ok(DynptrArea { ring, records, skel })
+        Ok(DynptrArea { ring, records, skel, excluded })
     }
 
     fn generate(&mut self, rng: &mut Rng) -> DynptrCase {
-        let kind = *rng.pick(&[Kind::Local, Kind::Ringbuf, Kind::Skb, Kind::SkbRdonly, Kind::SkbMeta, Kind::Xdp]);
+        let kinds: Vec<Kind> = [Kind::Local, Kind::Ringbuf, Kind::Skb, Kind::SkbRdonly, Kind::SkbMeta, Kind::Xdp]
+            .into_iter()
+            .filter(|&k| self.can_run(k, false))
+            .collect();
+        let kind = *rng.pick(&kinds);
+        let rdwr_ok = kind != Kind::SkbRdonly && self.can_run(kind, true);
         let (size, head) = match kind {
             Kind::Local => (rng.edgy_u32(MEM_CAP as u32, MEM_CAP as u32).min(MEM_CAP as u32), 0),
             Kind::Ringbuf => {
@@ -284,7 +443,7 @@ impl Area for DynptrArea {
         let mut has3 = false;
         for i in 0..nsteps {
             let edge = if kind == Kind::Xdp && size > head.min(XDP_MAX_LINEAR) { head.min(XDP_MAX_LINEAR) } else { 0 };
-            let (h, op) = Self::gen_op(rng, kind, dsize, i == 0, nsteps, has3, edge);
+            let (h, op) = Self::gen_op(rng, rdwr_ok, dsize, i == 0, nsteps, has3, edge);
             has3 |= op == DynptrOp::Clone && h != 3;
             steps.push(Step { h, op });
         }
@@ -323,7 +482,7 @@ impl Area for DynptrArea {
             ..Default::default()
         };
         if let Some((s, e)) = case.pre_adjust {
-            (a.pre_adjust, a.pre_start, a.pre_end) = (1, s, e);
+            (a.pre_adjust, a.pre_start, a.pre_end) = (1, s.into(), e.into());
         }
         for (i, s) in case.steps.iter().take(NSTEPS).enumerate() {
             a.steps[i] = step_args(s);
@@ -338,21 +497,29 @@ impl Area for DynptrArea {
             Kind::Local | Kind::Ringbuf => Vec::new(),
             _ => (0..case.size as usize).map(|i| fill_byte(case.seed, i)).collect(),
         };
+        let rdwr =
+            case.kind != Kind::SkbRdonly && case.steps.iter().any(|s| matches!(s.op, DynptrOp::SliceRdwr { .. }));
+        if !self.can_run(case.kind, rdwr) {
+            return Err(OracleError::Kernel(format!(
+                "this kernel refused the program for {} cases{}",
+                kind_name(case.kind),
+                if rdwr { " with slice_rdwr" } else { "" }
+            )));
+        }
         let progs = &self.skel.progs;
-        let rdwr = case.steps.iter().any(|s| matches!(s.op, DynptrOp::SliceRdwr { .. }));
-        let mem = match case.kind {
-            Kind::Local if rdwr => {
-                kernel::run_packet(&progs.dynptr_local_tc, &[0u8; ETH_HLEN as usize], None, ETH_HLEN as usize)?;
+        let eth = [0u8; ETH_HLEN as usize];
+        let mem = match (case.kind, rdwr) {
+            (Kind::Local, true) => {
+                kernel::run_packet(&progs.dynptr_local_rdwr, &eth, None, eth.len())?;
                 None
             }
-            Kind::Local => {
+            (Kind::Local, false) => {
                 run_no_ctx(&progs.dynptr_local)?;
                 None
             }
-            Kind::Ringbuf => {
+            (Kind::Ringbuf, _) => {
                 if rdwr {
-                    let eth = [0u8; ETH_HLEN as usize];
-                    kernel::run_packet(&progs.dynptr_ringbuf_tc, &eth, None, ETH_HLEN as usize)?;
+                    kernel::run_packet(&progs.dynptr_ringbuf_rdwr, &eth, None, eth.len())?;
                 } else {
                     run_no_ctx(&progs.dynptr_ringbuf)?;
                 }
@@ -361,14 +528,21 @@ impl Area for DynptrArea {
                 let recs = std::mem::take(&mut *self.records.borrow_mut());
                 Some(recs.into_iter().next().unwrap_or_default())
             }
-            Kind::Skb => Some(kernel::run_packet(&progs.dynptr_skb, &pkt, None, pkt.len())?.data_out),
-            Kind::SkbMeta => Some(kernel::run_packet(&progs.dynptr_skb_meta, &pkt, None, pkt.len())?.data_out),
-            Kind::SkbRdonly => Some(kernel::run_packet(&progs.dynptr_skb_rdonly, &pkt, None, pkt.len())?.data_out),
-            Kind::Xdp => {
+            (Kind::Skb, r) => {
+                let prog = if r { &progs.dynptr_skb_rdwr } else { &progs.dynptr_skb };
+                Some(kernel::run_packet(prog, &pkt, None, pkt.len())?.data_out)
+            }
+            (Kind::SkbMeta, r) => {
+                let prog = if r { &progs.dynptr_skb_meta_rdwr } else { &progs.dynptr_skb_meta };
+                Some(kernel::run_packet(prog, &pkt, None, pkt.len())?.data_out)
+            }
+            (Kind::SkbRdonly, _) => Some(kernel::run_packet(&progs.dynptr_skb_rdonly, &pkt, None, pkt.len())?.data_out),
+            (Kind::Xdp, r) => {
                 // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex.
                 let mut ctx = [0u8; 24];
                 ctx[4..8].copy_from_slice(&case.head.to_ne_bytes());
-                Some(kernel::run_packet(&progs.dynptr_xdp, &pkt, Some(&mut ctx), pkt.len())?.data_out)
+                let prog = if r { &progs.dynptr_xdp_rdwr } else { &progs.dynptr_xdp };
+                Some(kernel::run_packet(prog, &pkt, Some(&mut ctx), pkt.len())?.data_out)
             }
         };
         let bss = self.bss()?;
