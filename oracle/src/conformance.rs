@@ -25,6 +25,12 @@ pub trait Area: Sized {
     /// Loads the area's programs and makes whatever kernel objects it needs.
     fn open(profile: &KernelProfile) -> Result<Self, OracleError>;
 
+    /// Cases a run generates when `--cases` is not given, once the area is open (an area that walks
+    /// what this kernel can judge knows the count only then).
+    fn default_cases(&self) -> u64 {
+        Self::DEFAULT_CASES
+    }
+
     /// A generated case, biased to the edges.
     fn generate(&mut self, rng: &mut Rng) -> Self::Case;
 
@@ -190,7 +196,7 @@ pub fn run<A: Area>(opts: &RunOpts, profile: &KernelProfile) -> AreaReport {
             return report;
         }
     };
-    let cases = opts.cases.unwrap_or(A::DEFAULT_CASES);
+    let cases = opts.cases.unwrap_or_else(|| area.default_cases());
     let mut rng = Rng::new(opts.seed ^ fnv(name));
     let mut records: Vec<String> = Vec::new();
     let mut edge_records = 0usize;

@@ -139,7 +139,9 @@ pub enum Denial {
     /// The program type cannot be loaded at all (`BPF_PROG_TYPE_UNSPEC`): `-EINVAL` from `BPF_PROG_LOAD`.
     ProgType,
     /// The kernel does not know the function: a helper id at or above `__BPF_FUNC_MAX_ID` (`invalid func`,
-    /// `-EINVAL`), or a kfunc missing from vmlinux BTF (the loader cannot resolve it).
+    /// `-EINVAL`), or a kfunc missing from vmlinux BTF, which the loader cannot resolve (libbpf:
+    /// `extern (func ksym) '<name>': not found in kernel or module BTFs`, `-ESRCH`), so the program never
+    /// reaches the verifier.
     Unknown,
     /// Helper with no prototype for this program: `program of this type cannot use helper bpf_<name>#<id>`,
     /// `-EINVAL`.
@@ -159,7 +161,7 @@ impl Denial {
             Denial::ProgType => "invalid program type".to_string(),
             Denial::Unknown => match func.kind() {
                 FuncKind::Helper(id) => format!("invalid func unknown#{id}"),
-                FuncKind::Kfunc => format!("kfunc '{}' not found in kernel BTF", func.name()),
+                FuncKind::Kfunc => format!("extern (func ksym) '{}': not found in kernel or module BTFs", func.name()),
             },
             Denial::HelperNotAllowed => {
                 format!("program of this type cannot use helper {}#{}", func.name(), func.helper_id().unwrap_or(0))
@@ -169,11 +171,15 @@ impl Denial {
         }
     }
 
-    /// The errno `BPF_PROG_LOAD` fails with.
-    pub fn errno(self) -> crate::Errno {
-        match self {
-            Denial::KfuncNotAllowed => crate::Errno::EACCES,
-            _ => crate::Errno::EINVAL,
+    /// The errno the load of a program calling `func` fails with (`BPF_PROG_LOAD`'s, or the loader's for a
+    /// kfunc it cannot resolve).
+    pub fn errno(self, func: Func) -> crate::Errno {
+        match (self, func.kind()) {
+            (Denial::KfuncNotAllowed, _) => crate::Errno::EACCES,
+            (Denial::Unknown, FuncKind::Kfunc) => crate::Errno::ESRCH,
+            (Denial::Unknown | Denial::ProgType | Denial::HelperNotAllowed | Denial::PacketWrite, _) => {
+                crate::Errno::EINVAL
+            }
         }
     }
 }

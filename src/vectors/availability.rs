@@ -305,7 +305,7 @@ pub struct AvailabilityOutcome {
 pub fn model_bare(func: Func, vehicle: &Vehicle, profile: &KernelProfile) -> Gate {
     match check(func, &vehicle.prog, profile) {
         Ok(()) | Err(Denial::PacketWrite) => Gate::Passed,
-        Err(denial) => Gate::Denied { denial, errno: denial.errno().as_raw() },
+        Err(denial) => Gate::Denied { denial, errno: denial.errno(func).as_raw() },
     }
 }
 
@@ -321,7 +321,7 @@ pub fn model_full(func: Func, vehicle: &Vehicle, profile: &KernelProfile) -> Ver
                 return Verdict::Denied {
                     denial,
                     func: call.name().to_string(),
-                    errno: denial.errno().as_raw(),
+                    errno: denial.errno(call).as_raw(),
                     message: denial.message(call),
                 };
             }

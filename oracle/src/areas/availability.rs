@@ -8,41 +8,30 @@
 //! (`tp_btf/kfree_skb`, `iter/tcp`, `lsm/socket_sock_rcv_skb`, `tcp_congestion_ops.init`, ...); nothing is
 //! attached, so no tracefs, kprobe or ftrace is needed.
 //!
-//! A program this machine cannot load at all (an empty program fails: `BPF_PROG_TYPE_UNSPEC`,
-//! `BPF_PROG_TYPE_LIRC_MODE2` without `CONFIG_BPF_LIRC_MODE2`, and every program that needs a BPF trampoline:
-//! LSM, fentry, EXT, which fail with `EPERM` and an empty log here) is found when the area opens, reported
-//! with the reason, and left out of the walk, so its pairs count neither as agreement nor as disagreement.
-//! [`NOT_LOADABLE`] lists them; opening fails if the machine disagrees with that list. EXT programs replace
-//! the global BTF-described main function of a small XDP program the area loads for them.
+//! What this kernel cannot do is probed when the area opens, never assumed: a vehicle whose empty program
+//! the kernel refuses (`BPF_PROG_TYPE_UNSPEC`; a type or attach point this release does not have; a build
+//! without `CONFIG_BPF_LIRC_MODE2`; a kernel that refuses BPF trampolines, so fentry, LSM and EXT) is
+//! reported with the kernel's errno and log line and left out of the walk, and so is a function that this
+//! kernel *build* refuses in every program type that may call it (a locally patched verifier that says
+//! `<name>() is not allowed` with `-EPERM` where the release's verifier accepts the call). Neither counts
+//! as agreement or as disagreement; each is one line when the area opens. EXT programs replace the global
+//! BTF-described main function of a small XDP program the area loads for them. A kfunc missing from
+//! vmlinux BTF is the loader's verdict (libbpf cannot resolve the extern: `-ESRCH`), recorded as
+//! [`Denial::Unknown`].
 
 use crate::conformance::Area;
 use crate::kernel::OracleError;
 use crate::rng::Rng;
 use bpf_model::prog::{availability_for, Attach, Denial, Func, FuncKind, ProgType};
 use bpf_model::vectors::availability::{
-    model_bare, model_full, vehicle, AvailabilityCase, AvailabilityOutcome, Gate, Obj, Vehicle, Verdict, VEHICLES,
+    model_bare, model_full, program_calls, vehicle, AvailabilityCase, AvailabilityOutcome, Gate, Obj, Vehicle, Verdict,
+    VEHICLES,
 };
 use bpf_model::KernelProfile;
 use libbpf_rs::libbpf_sys as sys;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-
-/// Vehicles this machine is known not to load, with the reason; `open` checks each claim.
-pub const NOT_LOADABLE: &[(&str, &str)] = &[
-    ("unspec", "BPF_PROG_TYPE_UNSPEC is not a program type: BPF_PROG_LOAD fails with EINVAL"),
-    ("lirc_mode2", "CONFIG_BPF_LIRC_MODE2 is not set in this kernel: BPF_PROG_LOAD fails with EINVAL"),
-    ("tracing/fentry/bpf_fentry_test1", LSM_EPERM),
-    ("ext/xdp", LSM_EPERM),
-    ("lsm/socket_sock_rcv_skb", LSM_EPERM),
-    ("lsm_cgroup/socket_post_create", LSM_EPERM),
-    ("lsm_cgroup/sock_graft", LSM_EPERM),
-    ("lsm_cgroup/socket_bind", LSM_EPERM),
-];
-
-const LSM_EPERM: &str =
-    "every program that needs a BPF trampoline (LSM, fentry, EXT) fails to load here with EPERM and \
-an empty verifier log; the cause is not determined (this machine has no ftrace, see DESIGN.md)";
 
 // ---- instructions -------------------------------------------------------------------------------------
 
@@ -286,8 +275,10 @@ pub struct AvailabilityArea {
     kfunc_ids: HashMap<Func, u32>,
     pairs: Vec<(Func, &'static Vehicle)>,
     next: usize,
-    /// Vehicles this machine cannot load, with the reason.
+    /// Vehicles this kernel cannot load (even an empty program of the vehicle fails), with the kernel's reason.
     pub not_loadable: Vec<(&'static Vehicle, String)>,
+    /// Functions this kernel build refuses in every program type that may call them, with the kernel's reason.
+    pub refused: Vec<(Func, String)>,
     log: Vec<u8>,
 }
 
@@ -307,15 +298,27 @@ type Load = Result<(), (i32, String)>;
 
 impl AvailabilityArea {
     fn kfunc_id(&mut self, f: Func) -> Result<u32, OracleError> {
-        if let Some(&id) = self.kfunc_ids.get(&f) {
-            return Ok(id);
+        self.resolve(f).ok_or_else(|| OracleError::Kernel(format!("{} is not in vmlinux BTF", f.name())))
+    }
+
+    /// The kfunc's BTF id in vmlinux (`Some(0)` for a helper), `None` when this kernel's BTF lacks it.
+    fn resolve(&mut self, f: Func) -> Option<u32> {
+        if !f.is_kfunc() {
+            return Some(0);
         }
-        let id = self
-            .btf
-            .id(f.name(), sys::BTF_KIND_FUNC)
-            .ok_or_else(|| OracleError::Kernel(format!("{} is not in vmlinux BTF", f.name())))?;
+        if let Some(&id) = self.kfunc_ids.get(&f) {
+            return Some(id);
+        }
+        let id = self.btf.id(f.name(), sys::BTF_KIND_FUNC)?;
         self.kfunc_ids.insert(f, id);
-        Ok(id)
+        Some(id)
+    }
+
+    /// The first of `calls` the loader cannot resolve: the verdict libbpf gives (`-ESRCH`) before the
+    /// program reaches the kernel.
+    fn unresolved(&mut self, calls: &[Func]) -> Option<(Func, i32, String)> {
+        let f = calls.iter().copied().find(|&f| self.resolve(f).is_none())?;
+        Some((f, libc::ESRCH, format!("extern (func ksym) '{}': not found in kernel or module BTFs", f.name())))
     }
 
     fn call(&mut self, a: &mut Asm, f: Func) -> Result<(), OracleError> {
@@ -664,16 +667,20 @@ impl AvailabilityArea {
 
     /// Runs `func` in `vehicle` in the live kernel: the bare and the full program.
     pub fn judge(&mut self, func: Func, v: &Vehicle) -> Result<AvailabilityOutcome, OracleError> {
-        let bare = self.bare(func, v)?;
-        let bare = match self.load(v, &bare) {
-            Ok(()) => Gate::Passed,
-            Err((errno, log)) => match classify(&log) {
-                Some((denial, _, _)) if denial != Denial::PacketWrite => Gate::Denied { denial, errno },
-                _ => Gate::Passed,
-            },
+        let bare = match self.unresolved(&[func]) {
+            Some((_, errno, _)) => Gate::Denied { denial: Denial::Unknown, errno },
+            None => {
+                let bare = self.bare(func, v)?;
+                match self.load(v, &bare) {
+                    Ok(()) => Gate::Passed,
+                    Err((errno, log)) => match classify(&log) {
+                        Some((denial, _, _)) if denial != Denial::PacketWrite => Gate::Denied { denial, errno },
+                        _ => Gate::Passed,
+                    },
+                }
+            }
         };
-        let full = self.full(func, v)?;
-        let full = match self.load(v, &full) {
+        let full = match self.full_load(func, v)? {
             Ok(()) => Verdict::Accepted,
             Err((errno, log)) => match classify(&log) {
                 Some((denial, name, message)) => Verdict::Denied { denial, func: name, errno, message },
@@ -683,6 +690,29 @@ impl AvailabilityArea {
         Ok(AvailabilityOutcome { bare, full })
     }
 
+    /// Loads the full program of `func` in `v`: `Ok(Err((errno, log)))` when the kernel (or, for a kfunc
+    /// missing from BTF, the loader) refuses it.
+    fn full_load(&mut self, func: Func, v: &Vehicle) -> Result<Load, OracleError> {
+        if let Some((_, errno, line)) = self.unresolved(&program_calls(func)) {
+            return Ok(Err((errno, line)));
+        }
+        let full = self.full(func, v)?;
+        Ok(self.load(v, &full))
+    }
+
+    /// `Some(reason)` when this kernel build refuses `func` outright in `v`: `-EPERM` with the log line
+    /// `<name>() is not allowed`, a refusal that no release's verifier gives for a call it lets through its
+    /// availability gates.
+    fn build_refusal(&mut self, func: Func, v: &Vehicle) -> Result<Option<String>, OracleError> {
+        let line = format!("{}() is not allowed", func.name());
+        Ok(match self.full_load(func, v)? {
+            Err((errno, log)) if errno == libc::EPERM && log.lines().any(|l| l.trim_end() == line) => {
+                Some(format!("-EPERM, verifier log: {line}"))
+            }
+            _ => None,
+        })
+    }
+
     /// Loads an empty program of the vehicle's type: `Err(reason)` when even that fails.
     fn baseline(&mut self, v: &Vehicle) -> Result<(), String> {
         let mut a = Asm::new();
@@ -690,8 +720,10 @@ impl AvailabilityArea {
         a.push(ins(0x95, 0, 0, 0, 0));
         let prog = Program { insns: a.insns, callback: None };
         self.load(v, &prog).map_err(|(errno, log)| {
+            let name = bpf_model::Errno::from_raw(errno).name().unwrap_or("?");
             let line = last_line(&log);
-            format!("errno {errno}{}", if line.is_empty() { String::new() } else { format!(": {line}") })
+            let line = if line.is_empty() { "empty verifier log".to_string() } else { format!("verifier log: {line}") };
+            format!("an empty program of this type fails to load: -{name}, {line}")
         })
     }
 
@@ -755,6 +787,10 @@ fn classify(log: &str) -> Option<(Denial, String, String)> {
         if line.starts_with("the prog does not allow writes to packet data") {
             return Some((Denial::PacketWrite, last_call, line.trim_end().to_string()));
         }
+        if let Some(rest) = line.strip_prefix("extern (func ksym) '") {
+            let name = rest.split('\'').next().unwrap_or("").to_string();
+            return Some((Denial::Unknown, name, line.trim_end().to_string()));
+        }
         if line.starts_with("invalid func ") || line.starts_with("unknown func ") {
             let name = line.split_whitespace().nth(2).unwrap_or("").to_string();
             return Some((Denial::Unknown, name, line.trim_end().to_string()));
@@ -766,20 +802,31 @@ fn classify(log: &str) -> Option<(Denial, String, String)> {
 impl Area for AvailabilityArea {
     type Case = AvailabilityCase;
 
-    /// Every (function, program) pair this machine can load: all vehicles but [`NOT_LOADABLE`].
-    const DEFAULT_CASES: u64 = (Func::ALL.len() * (VEHICLES.len() - NOT_LOADABLE.len())) as u64;
+    /// Every (function, vehicle) pair; [`AvailabilityArea::pairs`] is the part this kernel can judge.
+    const DEFAULT_CASES: u64 = (Func::ALL.len() * VEHICLES.len()) as u64;
 
-    fn open(_profile: &KernelProfile) -> Result<Self, OracleError> {
-        let area = AvailabilityArea::open_quiet()?;
+    fn open(profile: &KernelProfile) -> Result<Self, OracleError> {
+        let area = AvailabilityArea::open_quiet(profile)?;
         for (v, why) in &area.not_loadable {
             eprintln!(
-                "availability: not loadable here, {} pairs reported and not counted: {} ({}): {why}",
+                "availability: not loadable on this kernel, {} pairs reported and not counted: {} ({}): {why}",
                 Func::ALL.len(),
                 v.name,
                 v.prog.prog_type
             );
         }
+        for (f, why) in &area.refused {
+            eprintln!(
+                "availability: refused by this kernel build in every program type, {} pairs reported and not \
+                 counted: {f}: {why}",
+                VEHICLES.len() - area.not_loadable.len()
+            );
+        }
         Ok(area)
+    }
+
+    fn default_cases(&self) -> u64 {
+        self.pairs.len() as u64
     }
 
     fn generate(&mut self, _rng: &mut Rng) -> AvailabilityCase {
@@ -796,8 +843,10 @@ impl Area for AvailabilityArea {
 }
 
 impl AvailabilityArea {
-    /// Opens the area without printing the not-loadable vehicles (see [`AvailabilityArea::not_loadable`]).
-    pub fn open_quiet() -> Result<AvailabilityArea, OracleError> {
+    /// Opens the area without printing what this kernel cannot judge (see [`AvailabilityArea::not_loadable`]
+    /// and [`AvailabilityArea::refused`]); `profile` is the model's kernel, used to pick the program in which
+    /// each function is probed for a build refusal.
+    pub fn open_quiet(profile: &KernelProfile) -> Result<AvailabilityArea, OracleError> {
         let mut area = AvailabilityArea {
             btf: Btf::load()?,
             prog_btf: ProgBtf::new()?,
@@ -809,21 +858,38 @@ impl AvailabilityArea {
             pairs: Vec::new(),
             next: 0,
             not_loadable: Vec::new(),
+            refused: Vec::new(),
             log: vec![0u8; 1 << 20],
         };
         area.ext_target = area.load_ext_target().ok();
-        let mut unexpected = Vec::new();
+        let mut loadable = Vec::new();
         for v in VEHICLES {
-            let expected = NOT_LOADABLE.iter().find(|(n, _)| *n == v.name);
-            match (area.baseline(v), expected) {
-                (Ok(()), None) => area.pairs.extend(Func::ALL.iter().map(|&f| (f, v))),
-                (Err(why), Some((_, reason))) => area.not_loadable.push((v, format!("{reason} ({why})"))),
-                (Ok(()), Some(_)) => unexpected.push(format!("{} loads, but NOT_LOADABLE lists it", v.name)),
-                (Err(why), None) => unexpected.push(format!("{} cannot be loaded: {why}", v.name)),
+            match area.baseline(v) {
+                Ok(()) => loadable.push(v),
+                Err(why) => area.not_loadable.push((v, why)),
             }
         }
-        if !unexpected.is_empty() {
-            return Err(OracleError::Kernel(format!("availability vehicles: {}", unexpected.join("; "))));
+        // A build refusal: the kernel refuses the call where the model accepts it, with the build's own
+        // message, and in every other program either that way or at a gate as the model says.
+        for &f in Func::ALL {
+            let Some(&first) = loadable.iter().find(|v| model_full(f, v, profile) == Verdict::Accepted) else {
+                continue;
+            };
+            let Some(why) = area.build_refusal(f, first)? else { continue };
+            let mut everywhere = true;
+            for &v in &loadable {
+                if area.build_refusal(f, v)?.is_none() && area.judge(f, v)?.full != model_full(f, v, profile) {
+                    everywhere = false;
+                    break;
+                }
+            }
+            if everywhere {
+                area.refused.push((f, why));
+            }
+        }
+        for &v in &loadable {
+            let funcs = Func::ALL.iter().filter(|f| !area.refused.iter().any(|(r, _)| r == *f));
+            area.pairs.extend(funcs.map(|&f| (f, v)));
         }
         Ok(area)
     }
@@ -857,7 +923,7 @@ pub fn explain(name: &str, profile: &KernelProfile, kernel: bool) -> Result<Stri
     let mut area = None;
     let mut kernel_note = String::new();
     if kernel {
-        match AvailabilityArea::open_quiet() {
+        match AvailabilityArea::open_quiet(profile) {
             Ok(a) => area = Some(a),
             Err(e) => kernel_note = format!("(kernel side unavailable: {e})"),
         }
@@ -879,6 +945,10 @@ pub fn explain(name: &str, profile: &KernelProfile, kernel: bool) -> Result<Stri
         let (kernel, mark) = match area.as_mut() {
             Some(a) => match a.not_loadable.iter().find(|(n, _)| n.name == v.name) {
                 Some((_, why)) => (format!("not loadable: {why}"), ""),
+                None if a.refused.iter().any(|(r, _)| *r == f) => {
+                    let why = a.refused.iter().find(|(r, _)| *r == f).map_or("", |(_, w)| w.as_str());
+                    (format!("refused by this kernel build: {why}"), "")
+                }
                 None => match a.judge(f, v) {
                     Ok(k) => {
                         let agree = k.full == model_full(f, v, profile) && k.bare == model_bare(f, v, profile);
