@@ -720,7 +720,7 @@ impl AvailabilityArea {
         a.push(ins(0x95, 0, 0, 0, 0));
         let prog = Program { insns: a.insns, callback: None };
         self.load(v, &prog).map_err(|(errno, log)| {
-            let name = bpf_model::Errno::from_raw(errno).name().unwrap_or("?");
+            let name = bpf_model::Errno::from_raw(errno).and_then(bpf_model::Errno::name).unwrap_or("?");
             let line = last_line(&log);
             let line = if line.is_empty() { "empty verifier log".to_string() } else { format!("verifier log: {line}") };
             format!("an empty program of this type fails to load: -{name}, {line}")
