@@ -10,7 +10,7 @@
 use bpf_model::vectors::AREAS;
 use bpf_model::KernelProfile;
 use bpf_oracle::areas;
-use bpf_oracle::conformance::RunOpts;
+use bpf_oracle::conformance::{self, RunOpts};
 use bpf_oracle::probe::probe;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +29,8 @@ const USAGE: &str = "usage:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Whatever a killed oracle left behind (its private cgroups), whichever area it ran.
+    bpf_oracle::cgroup::remove_stale();
     let result = match args.first().map(String::as_str) {
         Some("conformance") => conformance(&args[1..]),
         Some("probe") => probe_cmd(),
@@ -153,12 +155,28 @@ fn conformance(args: &[String]) -> Result<ExitCode, String> {
     } else {
         AREAS.iter().copied().filter(|a| wanted.iter().any(|w| w == a)).collect()
     };
-    let reports: Vec<_> = areas.iter().map(|a| areas::run_area(a, &opts, &profile)).collect();
+    conformance::stop_on_signals();
+    let mut reports = Vec::new();
+    for a in areas {
+        // Each area's objects (links, programs, maps, cgroup) are dropped when `run_area` returns.
+        reports.push(areas::run_area(a, &opts, &profile));
+        if conformance::interrupted().is_some() {
+            break;
+        }
+    }
     for r in &reports {
         print!("{}", r.table());
     }
     for r in &reports {
+        if let Some(reason) = r.reason_line() {
+            println!("{reason}");
+        }
         println!("{}", r.summary_line());
+    }
+    if let Some(sig) = conformance::interrupted() {
+        eprintln!("bpf-oracle conformance: stopped by signal {sig}; cleaned up");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        conformance::exit_with_signal(sig);
     }
     Ok(if reports.iter().all(|r| r.passed()) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
