@@ -5,6 +5,7 @@
 //! bpf-oracle probe
 //! bpf-oracle profile
 //! bpf-oracle explain FUNCTION
+//! bpf-oracle --version
 //! ```
 
 use bpf_model::vectors::AREAS;
@@ -22,6 +23,7 @@ const USAGE: &str = "usage:
       DIR/<area>.jsonl (default DIR: vectors). Exits non-zero if any area disagrees.
   bpf-oracle probe      Says whether this machine can load BPF programs, and why not.
   bpf-oracle profile    Prints the KernelProfile detected from this system.
+  bpf-oracle --version  Prints the oracle's version, the kernels the model covers and the clang it used.
   bpf-oracle explain FUNCTION
       Prints the page of a modelled helper or kfunc (bpf_setsockopt, bpf_cpumask_populate, ...): what it
       does, parameters, returns, signature, program types with versions, check order, and per program the
@@ -36,6 +38,10 @@ fn main() -> ExitCode {
         Some("probe") => probe_cmd(),
         Some("profile") => profile_cmd(),
         Some("explain") => explain_cmd(&args[1..]),
+        Some("-V" | "--version") => {
+            println!("{}", version_text());
+            Ok(ExitCode::SUCCESS)
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -49,6 +55,19 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `bpf-oracle 0.1.0 (kernels 6.1 to 7.3; BPF objects compiled with /usr/bin/clang-19)`.
+fn version_text() -> String {
+    let (major, minor) = bpf_model::version::NEWEST_SERIES;
+    let oldest = bpf_model::version::OLDEST;
+    format!(
+        "bpf-oracle {} (kernels {}.{} to {major}.{minor}; BPF objects compiled with {})",
+        env!("CARGO_PKG_VERSION"),
+        oldest.major,
+        oldest.minor,
+        bpf_oracle::probe::CLANG
+    )
 }
 
 fn probe_cmd() -> Result<ExitCode, String> {

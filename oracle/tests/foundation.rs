@@ -211,3 +211,12 @@ fn a_killed_oracle_leaves_nothing_that_the_next_run_of_another_area_does_not_rem
     assert!(!dir.exists(), "{} left behind after SIGINT", dir.display());
     assert!(oracle_cgroups_of(pid).is_empty(), "cgroups of {pid} left: {:?}", oracle_cgroups_of(pid));
 }
+
+#[test]
+fn version_names_the_crate_version_and_the_kernels() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bpf-oracle")).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let want = format!("bpf-oracle {} (kernels 6.1 to 7.3; BPF objects compiled with ", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&want), "{text}");
+}

@@ -189,8 +189,9 @@ pub fn parse_series(name: &str) -> Option<(u16, u16)> {
 }
 
 /// Every vector file under `root`: `<area>.jsonl` and `<series>/<area>.jsonl`, sorted by path. A
-/// `.jsonl` file whose name is not an area, a directory whose name is not a series, or anything deeper is
-/// an error naming it (so nothing recorded is silently left out of the replay).
+/// `.jsonl` file whose name is not an area or that sits in a directory not named as a series, or a
+/// directory inside a series directory, is an error naming it (so nothing recorded is silently left out
+/// of the replay). Other files and directories (a README, schemas) are not vectors and are passed over.
 pub fn vector_files(root: &Path) -> Result<Vec<VectorFile>, ReplayError> {
     let io =
         |p: &Path, e: std::io::Error| ReplayError { file: p.display().to_string(), line: 0, reason: e.to_string() };
@@ -210,10 +211,19 @@ pub fn vector_files(root: &Path) -> Result<Vec<VectorFile>, ReplayError> {
         let path = entry.map_err(|e| io(root, e))?.path();
         if path.is_dir() {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            let series = parse_series(name)
-                .ok_or_else(|| bad(&path, "not a kernel series directory (like 6.12)".to_string()))?;
-            for inner in std::fs::read_dir(&path).map_err(|e| io(&path, e))? {
-                let p = inner.map_err(|e| io(&path, e))?.path();
+            let inner: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map_err(|e| io(&path, e))?
+                .map(|e| e.map(|e| e.path()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| io(&path, e))?;
+            let Some(series) = parse_series(name) else {
+                // Other directories (schemas, say) are not vectors, as long as they hold no vector file.
+                if let Some(p) = inner.iter().find(|p| p.extension().and_then(|e| e.to_str()) == Some("jsonl")) {
+                    return Err(bad(p, "a vector file outside a kernel series directory (like 6.12)".to_string()));
+                }
+                continue;
+            };
+            for p in inner {
                 if p.is_dir() {
                     return Err(bad(&p, "unexpected directory inside a series directory".to_string()));
                 }
@@ -441,7 +451,10 @@ mod tests {
         std::fs::write(root.join("6.1/cpumasks.jsonl"), "").unwrap();
         assert!(vector_files(&root).unwrap_err().reason.contains("not an area"));
         std::fs::remove_file(root.join("6.1/cpumasks.jsonl")).unwrap();
-        std::fs::create_dir(root.join("latest")).unwrap();
+        std::fs::create_dir(root.join("schema")).unwrap();
+        std::fs::write(root.join("schema/cpumask.json"), "{}").unwrap();
+        assert_eq!(vector_files(&root).unwrap().len(), 2);
+        std::fs::write(root.join("schema/cpumask.jsonl"), "").unwrap();
         assert!(vector_files(&root).unwrap_err().reason.contains("series"));
         std::fs::remove_dir_all(&root).unwrap();
     }
