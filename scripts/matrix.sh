@@ -97,8 +97,9 @@ summary=(); failed=0
 for k in $kernels; do
   kstart=$(date +%s)
   echo "matrix: [$k] fetching the kernel"
-  if ! kdir=$("$qemu/fetch-kernel.sh" "$k" 2>"$work/fetch-$k.log"); then
+  if ! kdir=$(timeout -k 10 1200 "$qemu/fetch-kernel.sh" "$k" 2>"$work/fetch-$k.log"); then
     line="matrix $k: could not fetch the kernel: $(tail -n 3 "$work/fetch-$k.log" | oneline)"
+    [ "$(tail -n 3 "$work/fetch-$k.log")" ] || line="matrix $k: could not fetch the kernel within 1200 s"
     echo "$line"; summary+=("$line"); failed=1; continue
   fi
   out=$work/out-$k; log=$work/log-$k.txt
@@ -118,11 +119,13 @@ for k in $kernels; do
   secs=$(( $(date +%s) - kstart ))
   results=$(tr -d '\r' < "$log" | grep -E '^conformance [a-z]+: cases=[0-9]+ agree=[0-9]+ disagree=[0-9]+$')
   if [ -z "$results" ]; then
-    case $rc in
-      124|137) why="the guest hung: killed after the time limit of $tmo s";;
-      125) why="the guest did not run the command (qemu failed or the kernel did not boot); console in $log";;
-      *) why="no conformance result (exit $rc): $(tr -d '\r' < "$log" | grep -v '^\[' | tail -n 3 | oneline)";;
-    esac
+    if grep -q 'qemu rc 124\|qemu rc 137' "$log"; then
+      why="the guest hung: qemu killed after the time limit of $tmo s; console in $log"
+    elif [ "$rc" = 125 ]; then
+      why="the kernel did not boot or qemu failed ($(grep -m1 -i 'qemu-system\|error' "$log" | oneline)); console in $log"
+    else
+      why="no conformance result (exit $rc): $(tr -d '\r' < "$log" | grep -v '^\[' | tail -n 3 | oneline)"
+    fi
     line="matrix $k: $why"
     echo "$line"; summary+=("$line"); failed=1; continue
   fi

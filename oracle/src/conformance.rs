@@ -367,3 +367,74 @@ pub fn exit_with_signal(sig: i32) -> ! {
     }
     std::process::exit(128 + sig)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    /// A toy case: the model answers the number itself.
+    #[derive(Serialize, Deserialize, Debug, Clone)]
+    struct Echo(u32);
+
+    impl Case for Echo {
+        type Outcome = u32;
+        const AREA: &'static str = "echo";
+        fn run_model(&self, _profile: &KernelProfile) -> u32 {
+            self.0
+        }
+        fn label(&self) -> String {
+            "echo".into()
+        }
+    }
+
+    /// Opens as `OPEN` says; its "kernel" answers odd numbers wrongly.
+    struct Toy<const OPEN: u8>;
+
+    impl<const OPEN: u8> Area for Toy<OPEN> {
+        type Case = Echo;
+        fn open(_profile: &KernelProfile) -> Result<Self, OracleError> {
+            match OPEN {
+                0 => Ok(Toy),
+                1 => Err(OracleError::absent("no echo kfuncs before 6.3\nsecond line")),
+                _ => Err(OracleError::Kernel("loading echo.bpf.c: Invalid argument".into())),
+            }
+        }
+        fn generate(&mut self, rng: &mut Rng) -> Echo {
+            Echo(rng.below(100) as u32)
+        }
+        fn run_kernel(&mut self, case: &Echo) -> Result<u32, OracleError> {
+            Ok(case.0 + case.0 % 2)
+        }
+    }
+
+    fn opts() -> RunOpts {
+        RunOpts { cases: Some(200), ..RunOpts::default() }
+    }
+
+    #[test]
+    fn an_absent_area_is_a_reason_and_no_cases_not_a_failure() {
+        let r = run::<Toy<1>>(&opts(), &KernelProfile::x86_64_v6_18());
+        assert!(r.passed());
+        assert_eq!(r.reason_line().unwrap(), "conformance echo: absent: no echo kfuncs before 6.3 second line");
+        assert_eq!(r.summary_line(), "conformance echo: cases=0 agree=0 disagree=0");
+    }
+
+    #[test]
+    fn an_area_that_fails_to_open_fails_the_run() {
+        let r = run::<Toy<2>>(&opts(), &KernelProfile::x86_64_v6_18());
+        assert!(!r.passed());
+        assert_eq!(r.reason_line().unwrap(), "conformance echo: error: loading echo.bpf.c: Invalid argument");
+        assert_eq!(r.summary_line(), "conformance echo: cases=0 agree=0 disagree=0");
+    }
+
+    #[test]
+    fn disagreements_are_counted_and_fail_the_run() {
+        let r = run::<Toy<0>>(&opts(), &KernelProfile::x86_64_v6_18());
+        assert_eq!((r.cases, r.agree + r.disagree), (200, 200));
+        assert!(r.disagree > 0 && r.agree > 0, "{r:?}");
+        assert!(!r.passed());
+        assert_eq!(r.reason_line(), None);
+        assert_eq!(r.first.len(), SHOWN);
+    }
+}
