@@ -98,7 +98,7 @@ for k in $kernels; do
   kstart=$(date +%s)
   echo "matrix: [$k] fetching the kernel"
   if ! kdir=$(timeout -k 10 1200 "$qemu/fetch-kernel.sh" "$k" 2>"$work/fetch-$k.log"); then
-    line="matrix $k: could not fetch the kernel: $(tail -n 3 "$work/fetch-$k.log" | oneline)"
+    line="matrix $k: could not fetch the kernel: $(tail -n 1 "$work/fetch-$k.log" | oneline)"
     [ "$(tail -n 3 "$work/fetch-$k.log")" ] || line="matrix $k: could not fetch the kernel within 1200 s"
     echo "$line"; summary+=("$line"); failed=1; continue
   fi
