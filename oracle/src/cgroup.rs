@@ -1,7 +1,10 @@
 //! A private cgroup v2 for socket programs, and loopback TCP connections made inside it.
 //!
-//! [`CgroupGuard::new`] makes `<cgroup2>/bpf-oracle-<pid>-<n>` and moves this process into it;
-//! dropping the guard (on panic too) moves the process back and removes the directory. Programs are
+//! [`CgroupGuard::new`] makes `<cgroup2>/bpf-oracle-<pid>-<start>-<n>` and moves this process into it;
+//! dropping the guard (on panic too) moves the process back and removes the directory. `<start>` is the
+//! process's start time (clock ticks since boot, field 22 of `/proc/<pid>/stat`): with the PID it names
+//! the owner, so [`remove_stale`] removes the directories of oracles that are gone (killed, say) even when
+//! their PID has been reused since. Programs are
 //! attached through [`CgroupGuard::attach`], which returns libbpf links: a link detaches when it drops,
 //! and the guard keeps its links and drops them before it removes the cgroup.
 //!
@@ -46,16 +49,18 @@ pub struct CgroupGuard {
 }
 
 impl CgroupGuard {
-    /// Makes a fresh child cgroup and moves this process into it. Stale `bpf-oracle-*` cgroups of dead
-    /// processes (left by a killed run) are removed first.
+    /// Makes a fresh child cgroup and moves this process into it. Stale `bpf-oracle-*` cgroups of
+    /// oracles that are gone (left by a killed run) are removed first.
     pub fn new() -> Result<CgroupGuard, OracleError> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let mnt = cgroup2_mount().ok_or_else(|| OracleError::Unavailable(vec!["no cgroup v2 mount".into()]))?;
         let own = own_cgroup().ok_or_else(|| OracleError::Kernel("no 0:: line in /proc/self/cgroup".into()))?;
-        remove_stale(&mnt);
+        remove_stale_in(&mnt);
         let home = PathBuf::from(format!("{mnt}{own}"));
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = PathBuf::from(&mnt).join(format!("bpf-oracle-{}-{n}", std::process::id()));
+        let pid = std::process::id();
+        let start = start_time(pid).ok_or_else(|| OracleError::Kernel(format!("no start time in /proc/{pid}/stat")))?;
+        let path = PathBuf::from(&mnt).join(format!("{PREFIX}{pid}-{start}-{n}"));
         fs::create_dir(&path).map_err(|e| OracleError::kernel(&format!("mkdir {}", path.display()), e))?;
         let dir = match fs::File::open(&path) {
             Ok(d) => d,
@@ -106,12 +111,49 @@ fn move_self(cgroup: &std::path::Path) -> Result<(), OracleError> {
         .map_err(|e| OracleError::kernel(&format!("writing {}", procs.display()), e))
 }
 
-fn remove_stale(mnt: &str) {
+/// The prefix of the oracle's cgroup directories.
+pub const PREFIX: &str = "bpf-oracle-";
+
+/// The start time of process `pid` in clock ticks since boot (field 22 of `/proc/<pid>/stat`, counted
+/// after the command name, which may hold spaces and parentheses), or `None` when there is no such process.
+pub fn start_time(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // After ")": state is field 3, so starttime (field 22) is the 20th.
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the cgroup directory `name` is one of ours whose owner is gone: a `bpf-oracle-<pid>-<start>-<n>`
+/// whose process no longer exists or has another start time (the PID was reused), or an older
+/// `bpf-oracle-<pid>-<n>` (no oracle names its directories so any more).
+pub fn is_stale(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix(PREFIX) else { return false };
+    let parts: Vec<&str> = rest.split('-').collect();
+    if !parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    match parts.as_slice() {
+        [pid, start, _n] => match (pid.parse::<u32>(), start.parse::<u64>()) {
+            (Ok(pid), Ok(start)) => start_time(pid) != Some(start),
+            _ => false,
+        },
+        [_pid, _n] => true,
+        _ => false,
+    }
+}
+
+/// Removes the stale `bpf-oracle-*` cgroups ([`is_stale`]) under the cgroup v2 mount, whichever area
+/// made them. Every oracle start calls it. A directory that still holds a process stays (`rmdir` refuses).
+pub fn remove_stale() {
+    if let Some(mnt) = cgroup2_mount() {
+        remove_stale_in(&mnt);
+    }
+}
+
+fn remove_stale_in(mnt: &str) {
     let Ok(entries) = fs::read_dir(mnt) else { return };
     for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        let Some(pid) = name.strip_prefix("bpf-oracle-").and_then(|r| r.split('-').next()) else { continue };
-        if !PathBuf::from(format!("/proc/{pid}")).exists() {
+        if is_stale(&e.file_name().to_string_lossy()) {
             let _ = fs::remove_dir(e.path());
         }
     }

@@ -13,6 +13,7 @@ use bpf_model::KernelProfile;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// One model area as the oracle drives it.
 pub trait Area: Sized {
@@ -97,10 +98,16 @@ pub struct AreaReport {
     pub by_label: BTreeMap<String, (u64, u64)>,
     /// The first disagreements, shrunk.
     pub first: Vec<Disagreement>,
-    /// Why the area did not run at all, if it did not.
+    /// Why the area failed to run (or to record), if it did: a failure of the run.
     pub error: Option<String>,
+    /// Why this kernel does not have the area at all, if it does not: no cases, and not a failure.
+    pub absent: Option<String>,
+    /// The run stopped early on SIGINT or SIGTERM (the signal number).
+    pub interrupted: Option<i32>,
     /// Vector records written.
     pub recorded: usize,
+    /// How long the area took (open, cases, shrinking, recording).
+    pub elapsed: std::time::Duration,
 }
 
 impl AreaReport {
@@ -114,16 +121,34 @@ impl AreaReport {
         format!("conformance {}: cases={} agree={} disagree={}", self.area, self.cases, self.agree, self.disagree)
     }
 
-    /// True when the area ran without error and nothing disagreed.
+    /// The line printed just before the closing line when the area did not run whole:
+    /// `conformance <area>: absent: <why>` (this kernel lacks the area) or
+    /// `conformance <area>: error: <what>` (a failure). One line each: newlines become spaces.
+    pub fn reason_line(&self) -> Option<String> {
+        let (kind, why) = match (&self.error, &self.absent) {
+            (Some(e), _) => ("error", e),
+            (None, Some(a)) => ("absent", a),
+            (None, None) => return None,
+        };
+        Some(format!("conformance {}: {kind}: {}", self.area, why.replace(['\n', '\r'], " ")))
+    }
+
+    /// True when the area ran without error and nothing disagreed, or the kernel lacks the area.
     pub fn passed(&self) -> bool {
         self.error.is_none() && self.disagree == 0
     }
 
     /// The per-area table and the first disagreements.
     pub fn table(&self) -> String {
-        let mut out = format!("== {} ==\n", self.area);
+        let mut out = format!("== {} == ({:.1} s)\n", self.area, self.elapsed.as_secs_f64());
         if let Some(e) = &self.error {
             out.push_str(&format!("  error: {e}\n"));
+        }
+        if let Some(a) = &self.absent {
+            out.push_str(&format!("  absent on this kernel: {a}\n"));
+        }
+        if let Some(sig) = self.interrupted {
+            out.push_str(&format!("  interrupted by signal {sig} after {} cases\n", self.cases));
         }
         out.push_str(&format!("  {:<40} {:>10} {:>10} {:>10}\n", "label", "cases", "agree", "disagree"));
         for (label, (n, bad)) in &self.by_label {
@@ -163,7 +188,7 @@ fn judge<A: Area>(
 fn shrink<A: Area>(area: &mut A, case: A::Case, profile: &KernelProfile) -> (A::Case, String, String) {
     let mut best = case;
     let mut steps = 0;
-    'outer: while steps < SHRINK_STEPS {
+    'outer: while steps < SHRINK_STEPS && interrupted().is_none() {
         for cand in area.shrink(&best) {
             steps += 1;
             let (agree, _, _) = judge(area, &cand, profile);
@@ -187,10 +212,25 @@ fn shrink<A: Area>(area: &mut A, case: A::Case, profile: &KernelProfile) -> (A::
 
 /// Runs `cases` generated cases of area `A` on the model and the kernel.
 pub fn run<A: Area>(opts: &RunOpts, profile: &KernelProfile) -> AreaReport {
+    let start = std::time::Instant::now();
+    let mut report = run_timed::<A>(opts, profile);
+    report.elapsed = start.elapsed();
+    report
+}
+
+fn run_timed<A: Area>(opts: &RunOpts, profile: &KernelProfile) -> AreaReport {
     let name = <A::Case as Case>::AREA;
     let mut report = AreaReport::empty(name);
+    if let Some(sig) = interrupted() {
+        report.interrupted = Some(sig);
+        return report;
+    }
     let mut area = match A::open(profile) {
         Ok(a) => a,
+        Err(OracleError::Absent(why)) => {
+            report.absent = Some(why);
+            return report;
+        }
         Err(e) => {
             report.error = Some(e.to_string());
             return report;
@@ -204,6 +244,10 @@ pub fn run<A: Area>(opts: &RunOpts, profile: &KernelProfile) -> AreaReport {
     let mut failing: Vec<A::Case> = Vec::new();
     let show = opts.progress && std::io::stderr().is_terminal();
     for i in 0..cases {
+        if let Some(sig) = interrupted() {
+            report.interrupted = Some(sig);
+            break;
+        }
         let case = area.generate(&mut rng);
         let (agree, kernel, _) = judge(&mut area, &case, profile);
         let slot = report.by_label.entry(case.label()).or_default();
@@ -241,6 +285,10 @@ pub fn run<A: Area>(opts: &RunOpts, profile: &KernelProfile) -> AreaReport {
         let (min, kernel, model) = shrink(&mut area, original.clone(), profile);
         report.first.push(Disagreement { case: to_json(&min), kernel, model, original: to_json(&original) });
     }
+    if report.interrupted.is_some() {
+        // Dropping `area` on return detaches its links and closes its programs and maps.
+        return report;
+    }
     if let Some(dir) = &opts.record_dir {
         match write_vectors(dir, name, profile, &records) {
             Ok(()) => report.recorded = records.len(),
@@ -267,7 +315,7 @@ fn write_vectors(
     records: &[String],
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let header = Header { area: area.to_string(), kernel_release: kernel::release(), profile: profile.clone() };
+    let header = Header::new(area, &kernel::release(), profile);
     let mut text = to_json(&header);
     text.push('\n');
     for r in records {
@@ -279,4 +327,120 @@ fn write_vectors(
 
 fn fnv(s: &str) -> u64 {
     bpf_model::vectors::fnv64(s.as_bytes())
+}
+
+/// The signal (SIGINT or SIGTERM) that asked the run to stop, 0 while none has.
+static STOP: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_stop_signal(sig: libc::c_int) {
+    // Only an atomic store: async-signal-safe.
+    STOP.store(sig, Ordering::SeqCst);
+}
+
+/// Makes SIGINT and SIGTERM ask the run to stop instead of killing the process: [`run`] checks between
+/// cases, returns what it has, and the area's objects (links, programs, maps, private cgroup) drop on the
+/// way out. The caller then exits with the signal's status ([`exit_with_signal`]). Not `SA_RESTART`, so a
+/// blocking system call returns `EINTR` and the case fails fast.
+pub fn stop_on_signals() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: a zeroed sigaction is valid (empty mask, no flags); the handler only stores to an atomic,
+        // which is async-signal-safe; `sigaction` reads the struct and keeps no pointer to it.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_stop_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// The signal that asked the run to stop, if one did.
+pub fn interrupted() -> Option<i32> {
+    match STOP.load(Ordering::SeqCst) {
+        0 => None,
+        sig => Some(sig),
+    }
+}
+
+/// Ends the process as `sig` would have, so the parent sees the signal's status: restores the default
+/// action and raises it again (falling back to exit status 128 + sig).
+pub fn exit_with_signal(sig: i32) -> ! {
+    // SAFETY: restoring the default action of a signal and raising it in this process; no memory is
+    // shared with the kernel.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+    std::process::exit(128 + sig)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    /// A toy case: the model answers the number itself.
+    #[derive(Serialize, Deserialize, Debug, Clone)]
+    struct Echo(u32);
+
+    impl Case for Echo {
+        type Outcome = u32;
+        const AREA: &'static str = "echo";
+        fn run_model(&self, _profile: &KernelProfile) -> u32 {
+            self.0
+        }
+        fn label(&self) -> String {
+            "echo".into()
+        }
+    }
+
+    /// Opens as `OPEN` says; its "kernel" answers odd numbers wrongly.
+    struct Toy<const OPEN: u8>;
+
+    impl<const OPEN: u8> Area for Toy<OPEN> {
+        type Case = Echo;
+        fn open(_profile: &KernelProfile) -> Result<Self, OracleError> {
+            match OPEN {
+                0 => Ok(Toy),
+                1 => Err(OracleError::absent("no echo kfuncs before 6.3\nsecond line")),
+                _ => Err(OracleError::Kernel("loading echo.bpf.c: Invalid argument".into())),
+            }
+        }
+        fn generate(&mut self, rng: &mut Rng) -> Echo {
+            Echo(rng.below(100) as u32)
+        }
+        fn run_kernel(&mut self, case: &Echo) -> Result<u32, OracleError> {
+            Ok(case.0 + case.0 % 2)
+        }
+    }
+
+    fn opts() -> RunOpts {
+        RunOpts { cases: Some(200), ..RunOpts::default() }
+    }
+
+    #[test]
+    fn an_absent_area_is_a_reason_and_no_cases_not_a_failure() {
+        let r = run::<Toy<1>>(&opts(), &KernelProfile::x86_64_v6_18());
+        assert!(r.passed());
+        assert_eq!(r.reason_line().unwrap(), "conformance echo: absent: no echo kfuncs before 6.3 second line");
+        assert_eq!(r.summary_line(), "conformance echo: cases=0 agree=0 disagree=0");
+    }
+
+    #[test]
+    fn an_area_that_fails_to_open_fails_the_run() {
+        let r = run::<Toy<2>>(&opts(), &KernelProfile::x86_64_v6_18());
+        assert!(!r.passed());
+        assert_eq!(r.reason_line().unwrap(), "conformance echo: error: loading echo.bpf.c: Invalid argument");
+        assert_eq!(r.summary_line(), "conformance echo: cases=0 agree=0 disagree=0");
+    }
+
+    #[test]
+    fn disagreements_are_counted_and_fail_the_run() {
+        let r = run::<Toy<0>>(&opts(), &KernelProfile::x86_64_v6_18());
+        assert_eq!((r.cases, r.agree + r.disagree), (200, 200));
+        assert!(r.disagree > 0 && r.agree > 0, "{r:?}");
+        assert!(!r.passed());
+        assert_eq!(r.reason_line(), None);
+        assert_eq!(r.first.len(), SHOWN);
+    }
 }

@@ -12,6 +12,9 @@ pub enum OracleError {
     Unavailable(Vec<String>),
     /// A libbpf or syscall error, with what was being done.
     Kernel(String),
+    /// This kernel does not have the area at all (e.g. no cpumask kfuncs before 6.3): not a failure. An
+    /// area's `open` returns it, with the reason, when the kernel lacks what every one of its cases needs.
+    Absent(String),
 }
 
 impl fmt::Display for OracleError {
@@ -19,6 +22,7 @@ impl fmt::Display for OracleError {
         match self {
             OracleError::Unavailable(why) => write!(f, "this machine cannot load BPF programs: {}", why.join("; ")),
             OracleError::Kernel(what) => f.write_str(what),
+            OracleError::Absent(why) => write!(f, "this kernel does not have it: {why}"),
         }
     }
 }
@@ -29,6 +33,11 @@ impl OracleError {
     /// Wraps a libbpf error with what was being done.
     pub fn kernel(what: &str, e: impl fmt::Display) -> OracleError {
         OracleError::Kernel(format!("{what}: {e}"))
+    }
+
+    /// The kernel lacks the area: `why` names what is missing (and since when kernels have it).
+    pub fn absent(why: impl Into<String>) -> OracleError {
+        OracleError::Absent(why.into())
     }
 }
 

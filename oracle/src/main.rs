@@ -5,12 +5,13 @@
 //! bpf-oracle probe
 //! bpf-oracle profile
 //! bpf-oracle explain FUNCTION
+//! bpf-oracle --version
 //! ```
 
 use bpf_model::vectors::AREAS;
 use bpf_model::KernelProfile;
 use bpf_oracle::areas;
-use bpf_oracle::conformance::RunOpts;
+use bpf_oracle::conformance::{self, RunOpts};
 use bpf_oracle::probe::probe;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +23,7 @@ const USAGE: &str = "usage:
       DIR/<area>.jsonl (default DIR: vectors). Exits non-zero if any area disagrees.
   bpf-oracle probe      Says whether this machine can load BPF programs, and why not.
   bpf-oracle profile    Prints the KernelProfile detected from this system.
+  bpf-oracle --version  Prints the oracle's version, the kernels the model covers and the clang it used.
   bpf-oracle explain FUNCTION
       Prints the page of a modelled helper or kfunc (bpf_setsockopt, bpf_cpumask_populate, ...): what it
       does, parameters, returns, signature, program types with versions, check order, and per program the
@@ -29,11 +31,17 @@ const USAGE: &str = "usage:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Whatever a killed oracle left behind (its private cgroups), whichever area it ran.
+    bpf_oracle::cgroup::remove_stale();
     let result = match args.first().map(String::as_str) {
         Some("conformance") => conformance(&args[1..]),
         Some("probe") => probe_cmd(),
         Some("profile") => profile_cmd(),
         Some("explain") => explain_cmd(&args[1..]),
+        Some("-V" | "--version") => {
+            println!("{}", version_text());
+            Ok(ExitCode::SUCCESS)
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -47,6 +55,19 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `bpf-oracle 0.1.0 (kernels 6.1 to 7.3; BPF objects compiled with /usr/bin/clang-19)`.
+fn version_text() -> String {
+    let (major, minor) = bpf_model::version::NEWEST_SERIES;
+    let oldest = bpf_model::version::OLDEST;
+    format!(
+        "bpf-oracle {} (kernels {}.{} to {major}.{minor}; BPF objects compiled with {})",
+        env!("CARGO_PKG_VERSION"),
+        oldest.major,
+        oldest.minor,
+        bpf_oracle::probe::CLANG
+    )
 }
 
 fn probe_cmd() -> Result<ExitCode, String> {
@@ -153,12 +174,28 @@ fn conformance(args: &[String]) -> Result<ExitCode, String> {
     } else {
         AREAS.iter().copied().filter(|a| wanted.iter().any(|w| w == a)).collect()
     };
-    let reports: Vec<_> = areas.iter().map(|a| areas::run_area(a, &opts, &profile)).collect();
+    conformance::stop_on_signals();
+    let mut reports = Vec::new();
+    for a in areas {
+        // Each area's objects (links, programs, maps, cgroup) are dropped when `run_area` returns.
+        reports.push(areas::run_area(a, &opts, &profile));
+        if conformance::interrupted().is_some() {
+            break;
+        }
+    }
     for r in &reports {
         print!("{}", r.table());
     }
     for r in &reports {
+        if let Some(reason) = r.reason_line() {
+            println!("{reason}");
+        }
         println!("{}", r.summary_line());
+    }
+    if let Some(sig) = conformance::interrupted() {
+        eprintln!("bpf-oracle conformance: stopped by signal {sig}; cleaned up");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        conformance::exit_with_signal(sig);
     }
     Ok(if reports.iter().all(|r| r.passed()) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -31,6 +31,9 @@ impl Probe {
     }
 }
 
+/// The clang that compiled the BPF programs of `oracle/bpf/` (found by `build.rs`).
+pub const CLANG: &str = env!("ORACLE_CLANG");
+
 const CAP_SYS_ADMIN: u32 = 21;
 const CAP_PERFMON: u32 = 38;
 const CAP_BPF: u32 = 39;
@@ -69,7 +72,7 @@ pub fn probe() -> Probe {
             missing.push(e.to_string());
         }
     }
-    Probe { release: kernel::release(), missing, cgroup2, clang: env!("ORACLE_CLANG") }
+    Probe { release: kernel::release(), missing, cgroup2, clang: CLANG }
 }
 
 fn effective_caps() -> Option<u64> {
