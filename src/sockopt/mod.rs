@@ -5,7 +5,7 @@
 //! # The path of a call
 //!
 //! 1. **The proto.** Which implementation a program gets depends on its program type and attach point
-//!    ([`helper_proto`]): sock_ops programs get `bpf_sock_ops_{set,get}sockopt`, `cgroup/connect4` and
+//!    ([`Caller::of`], which asks [`prog::check`](crate::prog::check) whether it may call them): sock_ops programs get `bpf_sock_ops_{set,get}sockopt`, `cgroup/connect4` and
 //!    the other sock_addr hooks get `bpf_sock_addr_*`, `cgroup/setsockopt`, `iter/tcp`, `iter/unix`,
 //!    tcp-cc struct_ops and locked LSM-cgroup hooks get `bpf_sk_*`, two LSM hooks get
 //!    `bpf_unlocked_sk_*`. Everybody else cannot load a call at all. The only run-time difference between
@@ -96,7 +96,7 @@
 //! use bpf_model::{Errno, KernelProfile};
 //! let p = KernelProfile::x86_64_v6_18();
 //! let ctx = CallCtx::sock_ops(4); // BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB
-//! let mut sk = Sock::tcp(false, bpf_model::sockopt::TCP_ESTABLISHED, &p);
+//! let mut sk = Sock::tcp(false, bpf_model::sockopt::TCP_ESTABLISHED, p.rules().unwrap(), &p);
 //! assert_eq!(sk.setsockopt(&ctx, SOL_SOCKET, SO_RCVBUF, &1000i32.to_le_bytes(), &p), Ok(()));
 //! let mut buf = [0xAAu8; 6];
 //! assert_eq!(sk.getsockopt(&ctx, SOL_SOCKET, SO_RCVBUF, &mut buf[..4], &p), Ok(0));
@@ -118,10 +118,10 @@ mod whitelist;
 pub use consts::*;
 pub use helper::{bpf_getsockopt, bpf_setsockopt};
 pub use jiffies::{jiffies_to_msecs, jiffies_to_usecs, msecs_to_jiffies, usecs_to_jiffies};
-pub use proto::{helper_proto, CallCtx, Caller, ProgKind, SockAddrAttach};
+pub use proto::{CallCtx, Caller};
 pub use sock::{SavedSyn, Sock};
 pub use sol_ip::rt_tos2priority;
-pub use whitelist::{Level, SockOpt};
+pub use whitelist::{Avail, Level, SockOpt};
 
 #[cfg(test)]
 mod tests {
@@ -152,7 +152,7 @@ mod tests {
     fn tos_sets_priority_and_keeps_ecn() {
         let p = KernelProfile::x86_64_v6_18();
         let ctx = CallCtx::new(Caller::SockAddr);
-        let mut sk = Sock::tcp(false, TCP_CLOSE, &p);
+        let mut sk = Sock::tcp(false, TCP_CLOSE, p.rules().unwrap(), &p);
         sk.tos = 1;
         sk.setsockopt(&ctx, SOL_IP, IP_TOS, &0x10i32.to_le_bytes(), &p).unwrap();
         assert_eq!((sk.tos, sk.priority), (0x11, 6));

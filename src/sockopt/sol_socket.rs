@@ -23,7 +23,7 @@ impl Sock {
         if optname == SO_BINDTODEVICE {
             return self.set_bindtodevice(ctx, optval);
         }
-        let val = int_opt(SockOpt::from_raw(SOL_SOCKET, optname), optval)?;
+        let val = int_opt(SockOpt::from_raw(SOL_SOCKET, optname).on(self.rules, true), optval)?;
         match optname {
             SK_BPF_CB_FLAGS => {
                 if val as u32 & !SK_BPF_CB_MASK != 0 {
@@ -137,7 +137,7 @@ impl Sock {
         if optname == SO_BINDTODEVICE {
             return Err(Errno::EINVAL);
         }
-        int_opt_len(SockOpt::from_raw(SOL_SOCKET, optname), buf.len())?;
+        int_opt_len(SockOpt::from_raw(SOL_SOCKET, optname).on(self.rules, false), buf.len())?;
         let v: i32 = match optname {
             SK_BPF_CB_FLAGS => self.bpf_cb_flags as i32,
             SO_SNDBUF => self.sndbuf,
