@@ -365,6 +365,7 @@ mod detect {
             ("net.ipv6.auto_flowlabels", true),
             ("net.ipv4.tcp_rto_min_us", since(Rule::SockoptRtoMinSysctl)),
             ("net.ipv4.tcp_rto_max_ms", since(Rule::SockoptRtoMaxSysctl)),
+            ("net.ipv4.tcp_adv_win_scale", !since(Rule::SockoptRcvlowatSpaceFromWin)),
         ] {
             match sysctl(name) {
                 Ok(v) => {
@@ -379,7 +380,8 @@ mod detect {
 
     /// The upstream version a distribution names in `/proc/version` (`"... Debian 6.1.192-3 (...)"`).
     pub(super) fn distro_version(proc_version: &str) -> Option<KernelVersion> {
-        let rest = proc_version.split("Debian ").nth(1)?;
+        // The last "Debian " names the kernel; an earlier one may name the compiler's package.
+        let rest = proc_version.rsplit("Debian ").next().filter(|_| proc_version.contains("Debian "))?;
         KernelVersion::parse_release(rest.split_whitespace().next()?)
     }
 
@@ -624,8 +626,8 @@ mod tests {
 
     #[test]
     fn debian_versions_parse() {
-        let v = "Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12) #1 SMP PREEMPT_DYNAMIC \
-                 Debian 6.1.192-3 (2026-11-20)";
+        let v = "Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) \
+                 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-20)";
         assert_eq!(detect::distro_version(v), Some(KernelVersion::new(6, 1, 192)));
         assert_eq!(detect::distro_version("Linux version 6.18.44-fc-v1272 #1 SMP"), None);
     }

@@ -182,6 +182,41 @@ rules! {
         summary: "TCP_BPF_SOCK_OPS_CB_FLAGS",
     }
 
+    /// `SO_RCVLOWAT` on TCP sizes the receive buffer with `tcp_space_from_win()` (the socket's
+    /// `scaling_ratio`) and sets `window_clamp` to the low-water mark; before, the buffer became twice the
+    /// mark and `window_clamp` `tcp_win_from_space()` of that (by `net.ipv4.tcp_adv_win_scale`). The
+    /// first release is not verified: after 6.1 and by 6.12 on the matrix.
+    SockoptRcvlowatSpaceFromWin {
+        area: Sockopt,
+        since: (6, 7),
+        stable: [],
+        commit: "d1361840f8c5",
+        summary: "SO_RCVLOWAT sizes the receive buffer from the scaling ratio",
+    }
+
+    /// `SO_RCVLOWAT` on TCP only raises a non-zero `window_clamp` (before: sets it to the mark). Stable
+    /// backports from the review series of 2025-10-17; the matrix shows 6.12.118 with it and 6.16.12
+    /// without.
+    SockoptRcvlowatKeepsWindowClamp {
+        area: Sockopt,
+        since: (6, 18),
+        stable: [(6, 6, 113), (6, 12, 54), (6, 17, 4)],
+        commit: "21b29e74ffe5",
+        summary: "SO_RCVLOWAT leaves a zero or larger window_clamp alone",
+    }
+
+    /// `TCP_WINDOW_CLAMP` compares the value with `SOCK_MIN_RCVBUF / 2` as an `int` (`max_t(int, ..)`),
+    /// so a negative value becomes 1152; before, the comparison was unsigned (`SOCK_MIN_RCVBUF` is a
+    /// `size_t`) and a negative value was stored as it is. "tcp: tcp_set_window_clamp() cleanup", in the
+    /// 6.15 merge window.
+    SockoptWindowClampSigned {
+        area: Sockopt,
+        since: (6, 15),
+        stable: [],
+        commit: "",
+        summary: "TCP_WINDOW_CLAMP's minimum is compared as int",
+    }
+
     /// `bpf_getsockopt` of `TCP_BPF_RTO_MIN` and `TCP_BPF_DELACK_MAX` (before: set only, get `-EINVAL`).
     SockoptBpfRtoMinDelackGet {
         area: Sockopt,
@@ -238,6 +273,17 @@ rules! {
         stable: [],
         commit: "1c2958e4ab1e",
         summary: "SOL_TCP options need a real TCP socket",
+    }
+
+    /// `SO_RCVBUF` on a TCP socket also sets `window_clamp` to `tcp_win_from_space()` of the new buffer
+    /// (through `tcp_set_window_clamp()`, so at least `SOCK_MIN_RCVBUF / 2`); before, it left the clamp
+    /// alone. Seen on the matrix: 7.0.13 without, 7.1.13 with; the commit was not found.
+    SockoptRcvbufSetsWindowClamp {
+        area: Sockopt,
+        since: (7, 1),
+        stable: [],
+        commit: "",
+        summary: "SO_RCVBUF on TCP sets window_clamp from the new buffer",
     }
 
     /// `IP_TRANSPARENT` and `IPV6_TRANSPARENT` are in the whitelist.

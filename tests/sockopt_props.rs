@@ -203,3 +203,20 @@ fn every_whitelisted_pair_is_named_and_others_are_rejected() {
         assert_eq!(buf, [0; 4]);
     }
 }
+
+#[test]
+fn an_empty_optval_is_refused_and_changes_nothing() {
+    let p = KernelProfile::x86_64_v6_18();
+    let ctx = CallCtx::new(Caller::Locked);
+    let mut sk = Sock::tcp(false, TCP_ESTABLISHED, p.rules().unwrap(), &p);
+    sk.setsockopt(&ctx, SOL_SOCKET, SO_BINDTODEVICE, b"lo", &p).unwrap();
+    assert_eq!(sk.bound_dev_if, LOOPBACK_IFINDEX);
+    let before = sk.clone();
+    assert_eq!(sk.setsockopt(&ctx, SOL_SOCKET, SO_BINDTODEVICE, b"", &p), Err(Errno::EACCES));
+    assert_eq!(bpf_setsockopt(&mut sk, &ctx, SOL_SOCKET, SO_BINDTODEVICE, b"", &p), -13);
+    assert_eq!(sk, before, "an empty optval must not unbind");
+    assert_eq!(sk.getsockopt(&ctx, SOL_SOCKET, SO_MARK, &mut [], &p), Err(Errno::EACCES));
+    // A one-byte NUL name is a real call: it unbinds.
+    assert_eq!(sk.setsockopt(&ctx, SOL_SOCKET, SO_BINDTODEVICE, b"\0", &p), Ok(()));
+    assert_eq!(sk.bound_dev_if, 0);
+}

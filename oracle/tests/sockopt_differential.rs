@@ -109,3 +109,26 @@ fn socket_defaults_follow_the_namespace_sysctls() {
     // The host's namespace was never touched.
     assert_eq!(std::fs::read_to_string("/proc/sys/net/ipv4/tcp_keepalive_time").expect("sysctl"), host_keepalive);
 }
+
+/// A zero `optlen` never reaches the helper: the verifier refuses the program (`-EACCES`), and the model
+/// answers both faces with that verdict.
+#[test]
+fn a_zero_optlen_is_the_verifier_s_refusal_in_both_faces() {
+    use bpf_model::sockopt::*;
+    if !kernel_available("a_zero_optlen_is_the_verifier_s_refusal_in_both_faces") {
+        return;
+    }
+    let p = KernelProfile::detect().profile;
+    let mut sk = Sock::tcp(false, TCP_ESTABLISHED, p.rules().expect("supported kernel"), &p);
+    let ctx = CallCtx::sock_ops(4);
+    for set in [true, false] {
+        let kernel = bpf_oracle::areas::sockopt::zero_optlen_load_verdict(set).expect("the object opens");
+        let model = if set {
+            bpf_setsockopt(&mut sk, &ctx, SOL_SOCKET, SO_MARK, &[], &p)
+        } else {
+            bpf_getsockopt(&sk, &ctx, SOL_SOCKET, SO_MARK, &mut [], &p)
+        };
+        assert_eq!(kernel, Err(model), "set={set}: kernel load verdict vs model");
+        assert_eq!(model, -13);
+    }
+}

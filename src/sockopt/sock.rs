@@ -168,9 +168,8 @@ impl Sock {
     /// | `congestion` | `net.ipv4.tcp_congestion_control` | the profile's |
     ///
     /// and the constants: `TCP_MSS_DEFAULT` 536, `TCP_DELACK_MAX` = `HZ/5`, `snd_cwnd` 10
-    /// (`TCP_INIT_CWND`), `rcvlowat` 1, unlimited pacing. Jiffies conversions use the kernel's unsigned
-    /// arithmetic (`120 * HZ` wraps for an impossible `HZ` as the kernel's `unsigned long` would not, so a
-    /// profile's `HZ` is trusted to be one a kernel can be built with).
+    /// (`TCP_INIT_CWND`), `rcvlowat` 1, unlimited pacing. `120 * HZ` is computed in wrapping `u32`
+    /// arithmetic: no kernel's `HZ` comes near the wrap, and an impossible profile cannot panic.
     ///
     /// ```
     /// use bpf_model::sockopt::*;

@@ -7,6 +7,7 @@ use super::{
     BPF_SOCK_OPS_ALL_CB_FLAGS, MAX_TCP_KEEPCNT, MAX_TCP_KEEPIDLE, MAX_TCP_WINDOW, SOL_TCP, TCP_CA_NAME_MAX, TCP_CLOSE,
     TCP_LISTEN, TCP_MIN_MSS,
 };
+use crate::version::Rule;
 use crate::{Errno, KernelProfile};
 
 impl Sock {
@@ -51,8 +52,12 @@ impl Sock {
                         return Err(Errno::EINVAL);
                     }
                     self.window_clamp = 0;
-                } else {
+                } else if self.rules.has(Rule::SockoptWindowClampSigned) {
                     self.window_clamp = val.max(sock_min_rcvbuf(profile) / 2) as u32;
+                } else {
+                    // `val < SOCK_MIN_RCVBUF / 2` with a size_t on the right: a negative val is huge.
+                    let min = sock_min_rcvbuf(profile) / 2;
+                    self.window_clamp = if (val as u32) < min as u32 { min as u32 } else { val as u32 };
                 }
             }
             SockOpt::TcpNotsentLowat => self.notsent_lowat = val as u32,

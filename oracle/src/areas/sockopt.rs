@@ -18,7 +18,7 @@
 
 use crate::cgroup::{self, CgroupGuard};
 use crate::conformance::Area;
-use crate::kernel::{self, skel::sockopt as skel, OracleError};
+use crate::kernel::{skel::sockopt as skel, OracleError};
 use crate::rng::Rng;
 use bpf_model::sockopt::*;
 use bpf_model::vectors::sockopt::{SockImage, SockoptCase, SockoptOutcome, FILL, VAL_CAP};
@@ -325,6 +325,44 @@ impl SockoptArea {
         for e in entries.iter().skip(probe.len()) {
             self.queue.push_back((e.case(&name, caller, &sk), Err(why.clone())));
         }
+    }
+}
+
+/// Opens `sockopt.bpf.c` and loads every program but the two zero-`optlen` ones (which the verifier
+/// refuses, and would sink the whole object).
+fn load_without_zero_optlen() -> Result<skel::SockoptSkel<'static>, OracleError> {
+    use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+    let storage: &'static mut std::mem::MaybeUninit<libbpf_rs::OpenObject> =
+        Box::leak(Box::new(std::mem::MaybeUninit::uninit()));
+    let mut open = skel::SockoptSkelBuilder::default()
+        .open(storage)
+        .map_err(|e| OracleError::kernel("opening sockopt.bpf.c", e))?;
+    open.progs.sockopt_zero_optlen_set.set_autoload(false);
+    open.progs.sockopt_zero_optlen_get.set_autoload(false);
+    open.load().map_err(|e| OracleError::kernel("loading sockopt.bpf.c", e))
+}
+
+/// The kernel's verdict on a program that calls `bpf_setsockopt` (`set`) or `bpf_getsockopt` with a zero
+/// `optlen`: `Ok(())` if it loads, else the negative errno of the load.
+pub fn zero_optlen_load_verdict(set: bool) -> Result<Result<(), i64>, OracleError> {
+    use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+    let storage: &'static mut std::mem::MaybeUninit<libbpf_rs::OpenObject> =
+        Box::leak(Box::new(std::mem::MaybeUninit::uninit()));
+    let mut open = skel::SockoptSkelBuilder::default()
+        .open(storage)
+        .map_err(|e| OracleError::kernel("opening sockopt.bpf.c", e))?;
+    for mut prog in open.open_object_mut().progs_mut() {
+        let name = prog.name().to_string_lossy().into_owned();
+        let wanted = if set { "sockopt_zero_optlen_set" } else { "sockopt_zero_optlen_get" };
+        prog.set_autoload(name == wanted);
+    }
+    match open.load() {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => match e.kind() {
+            libbpf_rs::ErrorKind::PermissionDenied => Ok(Err(-13)),
+            libbpf_rs::ErrorKind::InvalidInput => Ok(Err(-22)),
+            _ => Err(OracleError::kernel("loading the zero-optlen program", e)),
+        },
     }
 }
 
@@ -687,7 +725,7 @@ impl Area for SockoptArea {
     fn open(profile: &KernelProfile) -> Result<Self, OracleError> {
         let rules = profile.rules().map_err(|e| OracleError::Kernel(e.to_string()))?;
         let lock = cgroup::lock();
-        let mut skel = kernel::load(skel::SockoptSkelBuilder::default(), "sockopt.bpf.c")?;
+        let mut skel = load_without_zero_optlen()?;
         let mut guard = CgroupGuard::new()?;
         guard.attach(&skel.progs.sockopt_sockops)?;
         guard.attach(&skel.progs.sockopt_connect4)?;
