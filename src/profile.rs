@@ -14,7 +14,7 @@
 //! assert!(small.nr_cpus <= 64);
 //! ```
 
-use crate::version::{Rules, UnsupportedVersion};
+use crate::version::{Rule, Rules, UnsupportedVersion};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -275,6 +275,12 @@ mod detect {
                     Some(v) => p.version = v,
                     None => miss("version", format!("cannot parse release {:?}", p.release)),
                 }
+                // Debian names 6.1.192 "6.1.0-57-amd64"; its /proc/version says "Debian 6.1.192-3".
+                if let Some(v) = fs::read_to_string("/proc/version").ok().as_deref().and_then(distro_version) {
+                    if v.series() == p.version.series() && v.patch > p.version.patch {
+                        p.version = v;
+                    }
+                }
             }
             Err(e) => miss("release", format!("/proc/sys/kernel/osrelease: {e}")),
         }
@@ -342,21 +348,41 @@ mod detect {
             Ok(v) => p.tcp_congestion_control = v,
             Err(e) => miss("net.ipv4.tcp_congestion_control", e),
         }
-        for name in [
-            "net.core.rmem_default",
-            "net.core.wmem_default",
-            "net.ipv4.tcp_rmem",
-            "net.ipv4.tcp_wmem",
-            "net.core.txrehash",
+        // The sysctls a model area reads; the last ones only from the kernel that has them (a kernel
+        // without the sysctl uses a constant, which is not a gap in the profile).
+        let rules = p.rules().ok();
+        let since = |rule: Rule| rules.is_some_and(|r| r.has(rule));
+        for (name, wanted) in [
+            ("net.core.rmem_default", true),
+            ("net.core.wmem_default", true),
+            ("net.ipv4.tcp_rmem", true),
+            ("net.ipv4.tcp_wmem", true),
+            ("net.core.txrehash", true),
+            ("net.ipv4.tcp_keepalive_time", true),
+            ("net.ipv4.tcp_keepalive_intvl", true),
+            ("net.ipv4.tcp_keepalive_probes", true),
+            ("net.ipv4.tcp_syn_retries", true),
+            ("net.ipv6.auto_flowlabels", true),
+            ("net.ipv4.tcp_rto_min_us", since(Rule::SockoptRtoMinSysctl)),
+            ("net.ipv4.tcp_rto_max_ms", since(Rule::SockoptRtoMaxSysctl)),
+            ("net.ipv4.tcp_adv_win_scale", !since(Rule::SockoptRcvlowatSpaceFromWin)),
         ] {
             match sysctl(name) {
                 Ok(v) => {
                     p.sysctls.insert(name.to_string(), v);
                 }
-                Err(e) => miss(name, e),
+                Err(e) if wanted => miss(name, e),
+                Err(_) => {}
             }
         }
         Detected { profile: p, missing }
+    }
+
+    /// The upstream version a distribution names in `/proc/version` (`"... Debian 6.1.192-3 (...)"`).
+    pub(super) fn distro_version(proc_version: &str) -> Option<KernelVersion> {
+        // The last "Debian " names the kernel; an earlier one may name the compiler's package.
+        let rest = proc_version.rsplit("Debian ").next().filter(|_| proc_version.contains("Debian "))?;
+        KernelVersion::parse_release(rest.split_whitespace().next()?)
     }
 
     /// `"0-1"`, `"0,2-5"`: the highest CPU id named.
@@ -596,6 +622,14 @@ mod tests {
         assert_eq!(KernelVersion::parse_release("6.18-rc1"), Some(KernelVersion::new(6, 18, 0)));
         assert_eq!(KernelVersion::parse_release("x"), None);
         assert!(KernelVersion::new(6, 18, 0) > KernelVersion::new(6, 9, 3));
+    }
+
+    #[test]
+    fn debian_versions_parse() {
+        let v = "Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) \
+                 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-20)";
+        assert_eq!(detect::distro_version(v), Some(KernelVersion::new(6, 1, 192)));
+        assert_eq!(detect::distro_version("Linux version 6.18.44-fc-v1272 #1 SMP"), None);
     }
 
     #[test]

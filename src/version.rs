@@ -162,14 +162,128 @@ rules! {
 
     // ---- sockopt ---------------------------------------------------------------------------------------
 
+    /// A fresh TCP socket's `icsk_rto_min` comes from the `net.ipv4.tcp_rto_min_us` sysctl (before: the
+    /// constant `TCP_RTO_MIN`, `HZ / 5`); `TCP_BPF_RTO_MIN` reads it back from 6.15.
+    SockoptRtoMinSysctl {
+        area: Sockopt,
+        since: (6, 11),
+        stable: [],
+        commit: "f086edef71be",
+        summary: "the RTO minimum of a new socket comes from net.ipv4.tcp_rto_min_us",
+    }
+
+    /// `SOL_TCP` / `TCP_BPF_SOCK_OPS_CB_FLAGS` is in the whitelist, for set and get (before: `-EINVAL`;
+    /// only `bpf_sock_ops_cb_flags_set()` could set the flags).
+    SockoptTcpBpfSockOpsCbFlags {
+        area: Sockopt,
+        since: (6, 10),
+        stable: [],
+        commit: "",
+        summary: "TCP_BPF_SOCK_OPS_CB_FLAGS",
+    }
+
+    /// `SO_RCVLOWAT` on TCP sizes the receive buffer with `tcp_space_from_win()` (the socket's
+    /// `scaling_ratio`) and sets `window_clamp` to the low-water mark; before, the buffer became twice the
+    /// mark and `window_clamp` `tcp_win_from_space()` of that (by `net.ipv4.tcp_adv_win_scale`). The
+    /// first release is not verified: after 6.1 and by 6.12 on the matrix.
+    SockoptRcvlowatSpaceFromWin {
+        area: Sockopt,
+        since: (6, 7),
+        stable: [],
+        commit: "d1361840f8c5",
+        summary: "SO_RCVLOWAT sizes the receive buffer from the scaling ratio",
+    }
+
+    /// `SO_RCVLOWAT` on TCP only raises a non-zero `window_clamp` (before: sets it to the mark). Stable
+    /// backports from the review series of 2025-10-17; the matrix shows 6.12.118 with it and 6.16.12
+    /// without.
+    SockoptRcvlowatKeepsWindowClamp {
+        area: Sockopt,
+        since: (6, 18),
+        stable: [(6, 6, 113), (6, 12, 54), (6, 17, 4)],
+        commit: "21b29e74ffe5",
+        summary: "SO_RCVLOWAT leaves a zero or larger window_clamp alone",
+    }
+
+    /// `TCP_WINDOW_CLAMP` compares the value with `SOCK_MIN_RCVBUF / 2` as an `int` (`max_t(int, ..)`),
+    /// so a negative value becomes 1152; before, the comparison was unsigned (`SOCK_MIN_RCVBUF` is a
+    /// `size_t`) and a negative value was stored as it is. "tcp: tcp_set_window_clamp() cleanup", in the
+    /// 6.15 merge window.
+    SockoptWindowClampSigned {
+        area: Sockopt,
+        since: (6, 15),
+        stable: [],
+        commit: "",
+        summary: "TCP_WINDOW_CLAMP's minimum is compared as int",
+    }
+
+    /// `bpf_getsockopt` of `TCP_BPF_RTO_MIN` and `TCP_BPF_DELACK_MAX` (before: set only, get `-EINVAL`).
+    SockoptBpfRtoMinDelackGet {
+        area: Sockopt,
+        since: (6, 15),
+        stable: [],
+        commit: "5584cd7e0ddd",
+        summary: "bpf_getsockopt of TCP_BPF_RTO_MIN and TCP_BPF_DELACK_MAX",
+    }
+
+    /// `SOL_SOCKET` / `SK_BPF_CB_FLAGS` (the BPF TX-timestamping callbacks) is in the whitelist (before:
+    /// `-EINVAL`).
+    SockoptSkBpfCbFlags {
+        area: Sockopt,
+        since: (6, 15),
+        stable: [],
+        commit: "",
+        summary: "SK_BPF_CB_FLAGS",
+    }
+
+    /// `SOL_TCP` / `TCP_RTO_MAX_MS` is in the whitelist (before: `-EINVAL`).
+    SockoptTcpRtoMaxMs {
+        area: Sockopt,
+        since: (6, 15),
+        stable: [],
+        commit: "54a378f43425",
+        summary: "TCP_RTO_MAX_MS",
+    }
+
+    /// A fresh TCP socket's `icsk_rto_max` comes from the `net.ipv4.tcp_rto_max_ms` sysctl (before: the
+    /// constant `TCP_RTO_MAX`, 120 s).
+    SockoptRtoMaxSysctl {
+        area: Sockopt,
+        since: (6, 15),
+        stable: [],
+        commit: "1280c26228bd",
+        summary: "the RTO maximum of a new socket comes from net.ipv4.tcp_rto_max_ms",
+    }
+
     /// `bpf_setsockopt` / `bpf_getsockopt` of `IP_TOS` on an IPv4-mapped `AF_INET6` socket is allowed
-    /// (before: `-EINVAL`).
+    /// (before: `-EINVAL`). A fix with a `Fixes:` tag, so stable series got it as a backport.
     SockoptIpTosMappedV6 {
         area: Sockopt,
         since: (7, 1),
-        stable: [(6, 18, 44)],
+        stable: [(6, 1, 178), (6, 6, 145), (6, 12, 97), (6, 18, 44)],
         commit: "ca0f587c029a",
         summary: "IP_TOS on IPv4-mapped IPv6 sockets",
+    }
+
+    /// `SOL_TCP` options need a real TCP socket (`sk_is_tcp()`: inet, `SOCK_STREAM`, `IPPROTO_TCP`);
+    /// before, `IPPROTO_TCP` was enough, so a `SOCK_RAW` socket of protocol `IPPROTO_TCP` got through.
+    SockoptSolTcpNeedsTcpSock {
+        area: Sockopt,
+        since: (7, 1),
+        stable: [],
+        commit: "1c2958e4ab1e",
+        summary: "SOL_TCP options need a real TCP socket",
+    }
+
+    /// `SO_RCVBUF` on a TCP socket also sets `window_clamp` to `tcp_win_from_space()` of the new buffer
+    /// (through `tcp_set_window_clamp()`, so at least `SOCK_MIN_RCVBUF / 2`); before, it left the clamp
+    /// alone. Seen on the matrix: 7.0.13 without, 7.1.13 with; the commit was not found.
+    SockoptRcvbufSetsWindowClamp {
+        area: Sockopt,
+        since: (7, 1),
+        stable: [],
+        commit: "",
+        summary: "SO_RCVBUF on TCP sets window_clamp from the new buffer",
     }
 
     /// `IP_TRANSPARENT` and `IPV6_TRANSPARENT` are in the whitelist.
@@ -308,7 +422,9 @@ mod tests {
         assert!(r(6, 18, 44).has(Rule::SockoptIpTosMappedV6));
         assert!(!r(7, 0, 13).has(Rule::SockoptIpTosMappedV6));
         assert!(r(7, 1, 0).has(Rule::SockoptIpTosMappedV6));
-        assert!(!r(6, 12, 200).has(Rule::SockoptIpTosMappedV6));
+        assert!(!r(6, 12, 96).has(Rule::SockoptIpTosMappedV6));
+        assert!(r(6, 12, 97).has(Rule::SockoptIpTosMappedV6));
+        assert!(!r(6, 16, 12).has(Rule::SockoptIpTosMappedV6));
     }
 
     #[test]

@@ -7,7 +7,8 @@ use bpf_model::{Errno, KernelProfile};
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 
 /// Errnos `bpf_setsockopt` can return in v6.18 (`filter.c`, `sock.c`, `tcp.c`, `tcp_cong.c`, `ipv6_sockglue.c`).
-const SET_ERRNOS: [Errno; 9] = [
+const SET_ERRNOS: [Errno; 10] = [
+    Errno::EACCES,
     Errno::EINVAL,
     Errno::EOPNOTSUPP,
     Errno::ENOPROTOOPT,
@@ -20,7 +21,8 @@ const SET_ERRNOS: [Errno; 9] = [
 ];
 
 /// Errnos `bpf_getsockopt` can return.
-const GET_ERRNOS: [Errno; 5] = [Errno::EINVAL, Errno::EOPNOTSUPP, Errno::ENOENT, Errno::ENOSPC, Errno::ENOPROTOOPT];
+const GET_ERRNOS: [Errno; 6] =
+    [Errno::EACCES, Errno::EINVAL, Errno::EOPNOTSUPP, Errno::ENOENT, Errno::ENOSPC, Errno::ENOPROTOOPT];
 
 #[derive(Clone, Debug)]
 struct Input {
@@ -49,7 +51,7 @@ impl Arbitrary for Input {
             g,
             &[TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_CLOSE, TCP_LISTEN, TCP_NEW_SYN_RECV, TCP_TIME_WAIT],
         );
-        let mut sock = Sock::tcp(bool::arbitrary(g), state, &p);
+        let mut sock = Sock::tcp(bool::arbitrary(g), state, p.rules().unwrap(), &p);
         sock.family = pick(g, &[AF_INET, AF_INET6, AF_INET6, AF_INET, AF_UNIX]);
         sock.protocol = pick(g, &[IPPROTO_TCP, IPPROTO_TCP, 17, 0]);
         sock.ipv6only = bool::arbitrary(g);
@@ -97,11 +99,11 @@ impl Arbitrary for Input {
 }
 
 fn answers_are_kernel_answers(input: Input) -> bool {
-    let profiles = [KernelProfile::x86_64_v6_18(), KernelProfile::generic_small(), KernelProfile::large_strict_align()];
-    for p in &profiles {
+    for p in &KernelProfile::presets() {
         let ctx = CallCtx::new(input.caller);
         let unlocked = ctx.unlocked_sock_ops();
         let mut sk = input.sock.clone();
+        sk.rules = p.rules().expect("every preset is a kernel the model speaks for");
         let before = sk.clone();
         let set = sk.setsockopt(&ctx, input.level, input.optname, &input.optval, p);
         match set {
@@ -112,11 +114,18 @@ fn answers_are_kernel_answers(input: Input) -> bool {
                 }
             }
         }
-        if unlocked && set != Err(Errno::EOPNOTSUPP) {
-            return false;
-        }
-        if !input.sock.fullsock() && !unlocked && set != Err(Errno::EINVAL) {
-            return false;
+        // An empty optval is the verifier's load-time refusal, before anything else.
+        if input.optval.is_empty() {
+            if set != Err(Errno::EACCES) || sk != before {
+                return false;
+            }
+        } else {
+            if unlocked && set != Err(Errno::EOPNOTSUPP) {
+                return false;
+            }
+            if !input.sock.fullsock() && !unlocked && set != Err(Errno::EINVAL) {
+                return false;
+            }
         }
         let mut buf = vec![0xAAu8; input.get_len];
         let get = sk.getsockopt(&ctx, input.level, input.optname, &mut buf, p);
@@ -140,6 +149,7 @@ fn answers_are_kernel_answers(input: Input) -> bool {
                     return false;
                 }
                 let zeroed = match e {
+                    Errno::EACCES => buf.is_empty(),
                     Errno::EOPNOTSUPP if unlocked => buf.iter().all(|&b| b == 0xAA),
                     // -ENOSPC keeps the partial copy of the SYN headers.
                     Errno::ENOSPC => true,
@@ -153,7 +163,7 @@ fn answers_are_kernel_answers(input: Input) -> bool {
         // bpf_sock_ops_cb_flags_set(): only its two errnos; otherwise the bits it could not set.
         if let Caller::SockOps { op } = input.caller {
             let arg = i32::from_le_bytes([0, 1, 2, 3].map(|i| input.optval.get(i).copied().unwrap_or(0)));
-            let mut sk3 = input.sock.clone();
+            let mut sk3 = before.clone();
             match sk3.sock_ops_cb_flags_set(op, arg) {
                 Ok(rest) if rest != i64::from(arg & !0x7f) || sk3.sock_ops_cb_flags != (arg & 0x7f) as u32 => {
                     return false
@@ -163,7 +173,7 @@ fn answers_are_kernel_answers(input: Input) -> bool {
             }
         }
         // The ABI faces agree with the safe ones.
-        let mut sk2 = input.sock.clone();
+        let mut sk2 = before.clone();
         let ret = bpf_setsockopt(&mut sk2, &ctx, input.level, input.optname, &input.optval, p);
         if ret != Errno::ret_of(set.map(|()| 0i64)) {
             return false;
@@ -184,7 +194,7 @@ fn every_whitelisted_pair_is_named_and_others_are_rejected() {
     for &o in SockOpt::ALL {
         assert_ne!(o.name(), "other");
     }
-    let mut sk = Sock::tcp(false, TCP_ESTABLISHED, &p);
+    let mut sk = Sock::tcp(false, TCP_ESTABLISHED, p.rules().unwrap(), &p);
     for (level, optname) in [(SOL_TCP, 45), (SOL_TCP, 46), (SOL_SOCKET, 1010), (SOL_IP, 2), (SOL_IPV6, 66), (99, 1)] {
         assert_eq!(SockOpt::from_raw(level, optname), SockOpt::Other { level, optname });
         assert_eq!(sk.setsockopt(&ctx, level, optname, &[0; 4], &p), Err(Errno::EINVAL));
@@ -192,4 +202,21 @@ fn every_whitelisted_pair_is_named_and_others_are_rejected() {
         assert_eq!(sk.getsockopt(&ctx, level, optname, &mut buf, &p), Err(Errno::EINVAL));
         assert_eq!(buf, [0; 4]);
     }
+}
+
+#[test]
+fn an_empty_optval_is_refused_and_changes_nothing() {
+    let p = KernelProfile::x86_64_v6_18();
+    let ctx = CallCtx::new(Caller::Locked);
+    let mut sk = Sock::tcp(false, TCP_ESTABLISHED, p.rules().unwrap(), &p);
+    sk.setsockopt(&ctx, SOL_SOCKET, SO_BINDTODEVICE, b"lo", &p).unwrap();
+    assert_eq!(sk.bound_dev_if, LOOPBACK_IFINDEX);
+    let before = sk.clone();
+    assert_eq!(sk.setsockopt(&ctx, SOL_SOCKET, SO_BINDTODEVICE, b"", &p), Err(Errno::EACCES));
+    assert_eq!(bpf_setsockopt(&mut sk, &ctx, SOL_SOCKET, SO_BINDTODEVICE, b"", &p), -13);
+    assert_eq!(sk, before, "an empty optval must not unbind");
+    assert_eq!(sk.getsockopt(&ctx, SOL_SOCKET, SO_MARK, &mut [], &p), Err(Errno::EACCES));
+    // A one-byte NUL name is a real call: it unbinds.
+    assert_eq!(sk.setsockopt(&ctx, SOL_SOCKET, SO_BINDTODEVICE, b"\0", &p), Ok(()));
+    assert_eq!(sk.bound_dev_if, 0);
 }

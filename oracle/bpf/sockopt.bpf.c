@@ -193,3 +193,25 @@ int sockopt_setsockopt(struct bpf_sockopt *ctx)
 	info.ran = 1;
 	return 1;
 }
+
+/* Never loaded with the rest: a zero optlen, which the verifier refuses at load time (ARG_CONST_SIZE;
+ * "invalid zero-sized read", -EACCES). User space loads each alone to see the verdict. */
+#define SO_MARK_ 36
+
+SEC("sockops")
+int sockopt_zero_optlen_set(struct bpf_sock_ops *skops)
+{
+	int v = 0;
+
+	bpf_setsockopt(skops, SOL_SOCKET_, SO_MARK_, &v, 0);
+	return 1;
+}
+
+SEC("sockops")
+int sockopt_zero_optlen_get(struct bpf_sock_ops *skops)
+{
+	int v = 0;
+
+	bpf_getsockopt(skops, SOL_SOCKET_, SO_MARK_, &v, 0);
+	return 1;
+}

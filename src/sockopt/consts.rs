@@ -87,6 +87,10 @@ pub const TCP_BPF_SOCK_OPS_CB_FLAGS: i32 = 1008;
 
 /// `IP_TOS`.
 pub const IP_TOS: i32 = 1;
+/// `IP_TRANSPARENT`.
+pub const IP_TRANSPARENT: i32 = 19;
+/// `IPV6_TRANSPARENT`.
+pub const IPV6_TRANSPARENT: i32 = 75;
 /// `IPV6_TCLASS`.
 pub const IPV6_TCLASS: i32 = 67;
 /// `IPV6_AUTOFLOWLABEL`.
@@ -102,6 +106,8 @@ pub const AF_INET6: u16 = 10;
 pub const IPPROTO_TCP: u16 = 6;
 /// `SOCK_STREAM`.
 pub const SOCK_STREAM: u16 = 1;
+/// `SOCK_RAW`.
+pub const SOCK_RAW: u16 = 3;
 
 /// `TCP_ESTABLISHED`.
 pub const TCP_ESTABLISHED: u8 = 1;

@@ -12,6 +12,9 @@ impl Sock {
     ///
     /// Kernel: net/core/filter.c, `bpf_sock_ops_setsockopt()` / `bpf_sock_addr_setsockopt()` /
     /// `bpf_sk_setsockopt()` / `bpf_unlocked_sk_setsockopt()` → `__bpf_setsockopt()`. Checks in order:
+    /// 0. an empty `optval`: `-EACCES`. This is the verifier's answer at load time, not a run-time one:
+    ///    `optlen` is an `ARG_CONST_SIZE` argument, and a size that may be zero is refused ("invalid
+    ///    zero-sized read", `-EACCES`), so no loaded program makes this call and nothing changes;
     /// 1. sock_ops past `BPF_SOCK_OPS_WRITE_HDR_OPT_CB`: `-EOPNOTSUPP`;
     /// 2. not a full socket: `-EINVAL`;
     /// 3. the level: `SOL_SOCKET`, `SOL_IP`, `SOL_IPV6`, `SOL_TCP`, else `-EINVAL`;
@@ -23,7 +26,7 @@ impl Sock {
     /// use bpf_model::sockopt::*;
     /// use bpf_model::{Errno, KernelProfile};
     /// let p = KernelProfile::x86_64_v6_18(); // HZ=250
-    /// let mut sk = Sock::tcp(true, TCP_ESTABLISHED, &p);
+    /// let mut sk = Sock::tcp(true, TCP_ESTABLISHED, p.rules().unwrap(), &p);
     /// let ctx = CallCtx::sock_ops(5);
     /// assert_eq!(sk.setsockopt(&ctx, SOL_TCP, TCP_BPF_DELACK_MAX, &30000i32.to_le_bytes(), &p), Ok(()));
     /// let mut buf = [0u8; 4];
@@ -44,6 +47,9 @@ impl Sock {
         optval: &[u8],
         profile: &KernelProfile,
     ) -> Result<(), Errno> {
+        if optval.is_empty() {
+            return Err(Errno::EACCES);
+        }
         if ctx.unlocked_sock_ops() {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -64,6 +70,8 @@ impl Sock {
     ///
     /// Kernel: net/core/filter.c, `bpf_sock_ops_getsockopt()` / `bpf_sock_addr_getsockopt()` /
     /// `bpf_sk_getsockopt()` → `__bpf_getsockopt()`. Checks in order:
+    /// 0. an empty `buf`: `-EACCES`, the verifier's load-time refusal of a zero `optlen` (as for
+    ///    [`Sock::setsockopt`]);
     /// 1. sock_ops past `BPF_SOCK_OPS_WRITE_HDR_OPT_CB`: `-EOPNOTSUPP`, **`buf` untouched**;
     /// 2. sock_ops, `SOL_TCP`, `TCP_BPF_SYN` / `_IP` / `_MAC` (full socket or not): the saved SYN
     ///    (`-ENOENT` without one, or for `_MAC` without a saved MAC header); a `buf` shorter than the
@@ -77,7 +85,7 @@ impl Sock {
     /// use bpf_model::sockopt::*;
     /// use bpf_model::{Errno, KernelProfile};
     /// let p = KernelProfile::x86_64_v6_18();
-    /// let sk = Sock::tcp(false, TCP_ESTABLISHED, &p);
+    /// let sk = Sock::tcp(false, TCP_ESTABLISHED, p.rules().unwrap(), &p);
     /// let ctx = CallCtx::new(Caller::Locked);
     /// let mut buf = [0xAAu8; 8];
     /// assert_eq!(sk.getsockopt(&ctx, SOL_TCP, TCP_CONGESTION, &mut buf, &p), Ok(0));
@@ -95,6 +103,9 @@ impl Sock {
         buf: &mut [u8],
         profile: &KernelProfile,
     ) -> Result<u32, Errno> {
+        if buf.is_empty() {
+            return Err(Errno::EACCES);
+        }
         if ctx.unlocked_sock_ops() {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -131,9 +142,10 @@ impl Sock {
         let result = match &self.saved_syn {
             None => Err(Errno::ENOENT),
             Some(s) => {
+                // u32 arithmetic, wrapping as the kernel's does (its lengths come from one skb).
                 let (start, len) = match optname {
-                    TCP_BPF_SYN => (s.mac_hdrlen + s.network_hdrlen, s.tcp_hdrlen),
-                    TCP_BPF_SYN_IP => (s.mac_hdrlen, s.network_hdrlen + s.tcp_hdrlen),
+                    TCP_BPF_SYN => (s.mac_hdrlen.wrapping_add(s.network_hdrlen), s.tcp_hdrlen),
+                    TCP_BPF_SYN_IP => (s.mac_hdrlen, s.network_hdrlen.wrapping_add(s.tcp_hdrlen)),
                     _ if s.mac_hdrlen == 0 => (0, 0),
                     _ => (0, s.len()),
                 };
@@ -153,7 +165,7 @@ impl Sock {
                 let copy = len.min(buf.len());
                 let src = self.saved_syn.as_ref().map_or(&[][..], |s| &s.data[..]);
                 for (i, b) in buf.iter_mut().enumerate() {
-                    *b = if i < copy { src.get(start + i).copied().unwrap_or(0) } else { 0 };
+                    *b = if i < copy { start.checked_add(i).and_then(|k| src.get(k)).copied().unwrap_or(0) } else { 0 };
                 }
                 if buf.len() < len {
                     Err(Errno::ENOSPC)
@@ -172,7 +184,7 @@ impl Sock {
     /// use bpf_model::sockopt::*;
     /// let p = bpf_model::KernelProfile::x86_64_v6_18();
     /// let ctx = CallCtx::new(Caller::Locked);
-    /// let mut sk = Sock::tcp(false, TCP_ESTABLISHED, &p);
+    /// let mut sk = Sock::tcp(false, TCP_ESTABLISHED, p.rules().unwrap(), &p);
     /// sk.set_int(&ctx, SockOpt::IpTos, 0x11, &p).unwrap();
     /// assert_eq!(sk.get_int(&ctx, SockOpt::IpTos, &p), Ok(0x10)); // TCP keeps the old ECN bits (0)
     /// assert_eq!(sk.get_int(&ctx, SockOpt::Priority, &p), Ok(6)); // IPTOS_LOWDELAY: TC_PRIO_INTERACTIVE
@@ -205,7 +217,7 @@ impl Sock {
     /// ```
     /// use bpf_model::sockopt::*;
     /// let p = bpf_model::KernelProfile::x86_64_v6_18();
-    /// let mut sk = Sock::tcp(false, TCP_ESTABLISHED, &p);
+    /// let mut sk = Sock::tcp(false, TCP_ESTABLISHED, p.rules().unwrap(), &p);
     /// assert_eq!(sk.sock_ops_cb_flags_set(4, 0x85), Ok(0x80));
     /// assert_eq!(sk.sock_ops_cb_flags, 0x05);
     /// assert_eq!(sk.sock_ops_cb_flags_set(20, 1), Err(bpf_model::Errno::EOPNOTSUPP));
@@ -228,7 +240,7 @@ impl Sock {
 /// ```
 /// use bpf_model::sockopt::*;
 /// let p = bpf_model::KernelProfile::x86_64_v6_18();
-/// let mut sk = Sock::tcp(false, TCP_ESTABLISHED, &p);
+/// let mut sk = Sock::tcp(false, TCP_ESTABLISHED, p.rules().unwrap(), &p);
 /// assert_eq!(bpf_setsockopt(&mut sk, &CallCtx::sock_ops(4), 99, 1, &[0; 4], &p), -22);
 /// ```
 pub fn bpf_setsockopt(
@@ -247,7 +259,7 @@ pub fn bpf_setsockopt(
 /// ```
 /// use bpf_model::sockopt::*;
 /// let p = bpf_model::KernelProfile::x86_64_v6_18();
-/// let sk = Sock::tcp(false, TCP_ESTABLISHED, &p);
+/// let sk = Sock::tcp(false, TCP_ESTABLISHED, p.rules().unwrap(), &p);
 /// let mut buf = [0u8; 8];
 /// assert_eq!(bpf_getsockopt(&sk, &CallCtx::sock_ops(4), SOL_TCP, TCP_BPF_SYN, &mut buf, &p), -2);
 /// ```

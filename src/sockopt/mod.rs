@@ -1,11 +1,22 @@
 //! `bpf_setsockopt` / `bpf_getsockopt`: the whitelist, the validation and the socket state they read and
-//! write, as Linux v6.18 implements them in `net/core/filter.c` (with `net/core/sock.c`,
+//! write, as Linux 6.1 to 7.3 implement them in `net/core/filter.c` (with `net/core/sock.c`,
 //! `net/ipv4/tcp.c`, `net/ipv4/tcp_cong.c`, `net/ipv4/ip_sockglue.c` and `net/ipv6/ipv6_sockglue.c`).
+//!
+//! # Kernel versions
+//!
+//! A [`Sock`] lives in one kernel: it carries the [`Rules`](crate::version::Rules) it was made with
+//! ([`Sock::tcp`]), and every difference between kernels is one `Sockopt*` row of the
+//! [`Rule`](crate::version::Rule) table. Which options a kernel's whitelist accepts, for a set and for a
+//! get, is one row per option in [`SockOpt`] ([`SockOpt::set_avail`], [`SockOpt::get_avail`]); an option
+//! a kernel does not have answers `-EINVAL`, as a name outside the whitelist does. The rest are rules
+//! inside an option's code: `IP_TOS` on IPv4-mapped sockets ([`Sock::ip_level_ok`]), `SOL_TCP` on a real
+//! TCP socket ([`Sock::tcp_level_ok`]), `SO_RCVLOWAT`'s buffer growth, `TCP_WINDOW_CLAMP`'s minimum, and
+//! the sysctls a fresh socket reads.
 //!
 //! # The path of a call
 //!
 //! 1. **The proto.** Which implementation a program gets depends on its program type and attach point
-//!    ([`helper_proto`]): sock_ops programs get `bpf_sock_ops_{set,get}sockopt`, `cgroup/connect4` and
+//!    ([`Caller::of`], which asks [`prog::check`](crate::prog::check) whether it may call them): sock_ops programs get `bpf_sock_ops_{set,get}sockopt`, `cgroup/connect4` and
 //!    the other sock_addr hooks get `bpf_sock_addr_*`, `cgroup/setsockopt`, `iter/tcp`, `iter/unix`,
 //!    tcp-cc struct_ops and locked LSM-cgroup hooks get `bpf_sk_*`, two LSM hooks get
 //!    `bpf_unlocked_sk_*`. Everybody else cannot load a call at all. The only run-time difference between
@@ -47,7 +58,7 @@
 //! | | `SO_MAX_PACING_RATE` 47 | any; `-1` is unlimited | `min(rate, u32::MAX)` |
 //! | | `SO_BINDTOIFINDEX` 62 | `< 0`: `-EINVAL`; the index is not checked | the index |
 //! | | `SO_TXREHASH` 74 | `-1..=1` (`-1`: sysctl `net.core.txrehash`), else `-EINVAL`; non-TCP `-EOPNOTSUPP` | the value |
-//! | | `SK_BPF_CB_FLAGS` 1009 | only bit 0 (`SK_BPF_CB_TX_TIMESTAMPING`), else `-EINVAL` | the flags |
+//! | | `SK_BPF_CB_FLAGS` 1009 (6.15) | only bit 0 (`SK_BPF_CB_TX_TIMESTAMPING`), else `-EINVAL` | the flags |
 //! | `SOL_TCP` 6 | `TCP_NODELAY` 1 | any; on/off | 0/1 |
 //! | | `TCP_MAXSEG` 2 | 0 or 88..=32767, else `-EINVAL` | `mss_cache`; the set value in `CLOSE`/`LISTEN` |
 //! | | `TCP_KEEPIDLE` 4 / `TCP_KEEPINTVL` 5 | 1..=32767 s | seconds |
@@ -59,15 +70,17 @@
 //! | | `TCP_NOTSENT_LOWAT` 25 | any | the value |
 //! | | `TCP_SAVE_SYN` 27 | 0..=2 | the value |
 //! | | `TCP_SAVED_SYN` 28 | `optlen >= 1`; then `-EINVAL` below 4 bytes, `-ENOPROTOOPT` from 4 | the first `optlen` bytes of the saved SYN; none saved or `optlen` larger: `-EINVAL` |
-//! | | `TCP_RTO_MAX_MS` 44 | 1000..=120000 ms, stored in jiffies | rounded up to whole jiffies |
+//! | | `TCP_RTO_MAX_MS` 44 (6.15) | 1000..=120000 ms, stored in jiffies | rounded up to whole jiffies |
 //! | | `TCP_BPF_IW` 1001 | `> 0`, and no data sent beyond the SYN | `-EINVAL` |
 //! | | `TCP_BPF_SNDCWND_CLAMP` 1002 | `> 0`; also sets `snd_ssthresh` | `-EINVAL` |
-//! | | `TCP_BPF_DELACK_MAX` 1003 / `TCP_BPF_RTO_MIN` 1004 | µs, rounded up to jiffies, 2 jiffies..=HZ/5 | rounded to whole jiffies (at HZ=250, 30000 reads back 32000) |
+//! | | `TCP_BPF_DELACK_MAX` 1003 / `TCP_BPF_RTO_MIN` 1004 | µs, rounded up to jiffies, 2 jiffies..=HZ/5 | (6.15) rounded to whole jiffies (at HZ=250, 30000 reads back 32000) |
 //! | | `TCP_BPF_SYN` 1005 / `_IP` 1006 / `_MAC` 1007 | `-EINVAL` | sock_ops only: the saved SYN's TCP / IP+TCP / MAC+IP+TCP headers; the length is returned; shorter buffer `-ENOSPC` after a partial copy; none `-ENOENT` |
-//! | | `TCP_BPF_SOCK_OPS_CB_FLAGS` 1008 | only bits `0x7f`, else `-EINVAL` | the flags |
-//! | `SOL_IP` 0 | `IP_TOS` 1 | `AF_INET`, or `AF_INET6` without `IPV6_V6ONLY` (live 6.18.44; `AF_INET` only in v6.18.19); any value, truncated to a byte, the ECN bits kept on TCP; a change also sets `SO_PRIORITY` from the TOS | the TOS byte |
+//! | | `TCP_BPF_SOCK_OPS_CB_FLAGS` 1008 (6.10) | only bits `0x7f`, else `-EINVAL` | the flags |
+//! | `SOL_IP` 0 | `IP_TOS` 1 | `AF_INET`, or (with `SockoptIpTosMappedV6`) `AF_INET6` without `IPV6_V6ONLY`; any value, truncated to a byte, the ECN bits kept on TCP; a change also sets `SO_PRIORITY` from the TOS | the TOS byte |
+//! | | `IP_TRANSPARENT` 19 (7.3) | any; on/off | 0/1 |
 //! | `SOL_IPV6` 41 | `IPV6_TCLASS` 67 | `AF_INET6` only; `-1..=255` (`-1` is 0), ECN bits kept on TCP | the class |
-//! | | `IPV6_AUTOFLOWLABEL` 70 | any; on/off | 0/1 (the sysctl default until set) |
+//! | | `IPV6_AUTOFLOWLABEL` 70 | any; on/off | 0/1 (`net.ipv6.auto_flowlabels` 1 or 3 until set) |
+//! | | `IPV6_TRANSPARENT` 75 (7.3) | any; on/off (the same bit as `IP_TRANSPARENT`) | 0/1 |
 //!
 //! Every other (level, optname) pair, and every whitelisted int option with `optlen != 4`, gives
 //! `-EINVAL`: the whitelist answers before the socket code's `-ENOPROTOOPT` could.
@@ -78,25 +91,27 @@
 //! IPv6) in sock_ops `TCP_CONNECT_CB`, `ACTIVE_ESTABLISHED_CB`, `PASSIVE_ESTABLISHED_CB` (the child,
 //! before `accept()`, with and without a saved SYN), `TIMEOUT_INIT` on the request socket, and the
 //! unlocked `TSTAMP_SENDMSG_CB`; in cgroup `connect4`/`connect6`; and in `cgroup/setsockopt` on a client
-//! (before and after it sent data), an accepted, a listening and an unconnected socket. The live kernel
-//! (6.18.44, `HZ=250`) differs from the v6.18.19 tree and the spec notes in one place: `IP_TOS` on
-//! `AF_INET6` ([`Sock::ip_level_ok`]). Measured there: `SOCK_MIN_RCVBUF` is 2304 and the smallest
-//! `TCP_WINDOW_CLAMP` 1152; an unlocked sock_ops callback leaves the get buffer as it was (it returns
-//! before the zeroing).
+//! (before and after it sent data), an accepted, a listening and an unconnected socket; on the host's
+//! kernel and on Debian's kernel of each series of the matrix (`vectors/<series>/sockopt.jsonl`), and in
+//! a network namespace whose sysctls are not the defaults. The first value of every option a batch
+//! reads is judged against a socket with the model's defaults. Measured: `SOCK_MIN_RCVBUF` is 2304 and
+//! the smallest `TCP_WINDOW_CLAMP` 1152; an unlocked sock_ops callback leaves the get buffer as it was
+//! (it returns before the zeroing).
 //!
 //! Modelled from the source but not reached by those vehicles: `-EPERM` for rebinding a bound socket
 //! without `CAP_NET_RAW` (the runs are root), `TCP_CONGESTION`'s `-EBUSY` (a nested change from a tcp-cc
 //! `.init`) and `-EPERM` (a route that pins the algorithm), `SO_REUSEPORT`/`SO_TXREHASH` on non-TCP
 //! sockets, timewait sockets, the SYN skb that `TCP_BPF_SYN*` reads while a SYN-ACK's options are written,
-//! and the LSM, tcp-cc and iterator callers. Lengths of 0 or above 128 bytes cannot be passed by the
-//! oracle's program (the verifier bounds `optlen`); the model accepts any slice.
+//! and the LSM, tcp-cc and iterator callers. A length of 0 is refused by the verifier (`-EACCES`, a
+//! load-time verdict the oracle checks); lengths above 128 bytes cannot be passed by the oracle's program
+//! (the verifier bounds `optlen`); the model accepts any slice.
 //!
 //! ```
 //! use bpf_model::sockopt::{CallCtx, Sock, SOL_SOCKET, SO_RCVBUF};
 //! use bpf_model::{Errno, KernelProfile};
 //! let p = KernelProfile::x86_64_v6_18();
 //! let ctx = CallCtx::sock_ops(4); // BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB
-//! let mut sk = Sock::tcp(false, bpf_model::sockopt::TCP_ESTABLISHED, &p);
+//! let mut sk = Sock::tcp(false, bpf_model::sockopt::TCP_ESTABLISHED, p.rules().unwrap(), &p);
 //! assert_eq!(sk.setsockopt(&ctx, SOL_SOCKET, SO_RCVBUF, &1000i32.to_le_bytes(), &p), Ok(()));
 //! let mut buf = [0xAAu8; 6];
 //! assert_eq!(sk.getsockopt(&ctx, SOL_SOCKET, SO_RCVBUF, &mut buf[..4], &p), Ok(0));
@@ -118,10 +133,10 @@ mod whitelist;
 pub use consts::*;
 pub use helper::{bpf_getsockopt, bpf_setsockopt};
 pub use jiffies::{jiffies_to_msecs, jiffies_to_usecs, msecs_to_jiffies, usecs_to_jiffies};
-pub use proto::{helper_proto, CallCtx, Caller, ProgKind, SockAddrAttach};
+pub use proto::{CallCtx, Caller};
 pub use sock::{SavedSyn, Sock};
 pub use sol_ip::rt_tos2priority;
-pub use whitelist::{Level, SockOpt};
+pub use whitelist::{Avail, Level, SockOpt};
 
 #[cfg(test)]
 mod tests {
@@ -152,7 +167,7 @@ mod tests {
     fn tos_sets_priority_and_keeps_ecn() {
         let p = KernelProfile::x86_64_v6_18();
         let ctx = CallCtx::new(Caller::SockAddr);
-        let mut sk = Sock::tcp(false, TCP_CLOSE, &p);
+        let mut sk = Sock::tcp(false, TCP_CLOSE, p.rules().unwrap(), &p);
         sk.tos = 1;
         sk.setsockopt(&ctx, SOL_IP, IP_TOS, &0x10i32.to_le_bytes(), &p).unwrap();
         assert_eq!((sk.tos, sk.priority), (0x11, 6));

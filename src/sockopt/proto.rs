@@ -1,10 +1,11 @@
-//! Who may call the helpers and how: the program types and attach points that get an implementation of
-//! `bpf_setsockopt`/`bpf_getsockopt` (the `*_func_proto()` tables), and the caller of one call.
+//! Who calls the helpers and how: the implementation of `bpf_setsockopt`/`bpf_getsockopt` a program gets
+//! (whether it may call them at all is `prog::check`'s answer), and the caller of one call.
 
 use super::{BPF_SOCK_OPS_WRITE_HDR_OPT_CB, LOOPBACK_IFINDEX};
-use crate::KernelVersion;
+use crate::prog::{self, Attach, Denial, Func, LsmHook, Prog, ProgType};
+use crate::KernelProfile;
 
-/// Which helper implementation the caller got; see [`helper_proto`].
+/// Which helper implementation the caller got; see [`Caller::of`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "vectors", derive(serde::Serialize, serde::Deserialize))]
 pub enum Caller {
@@ -52,91 +53,39 @@ impl CallCtx {
     }
 }
 
-/// A BPF program type, as far as these helpers care.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProgKind {
-    /// `BPF_PROG_TYPE_SOCK_OPS`.
-    SockOps,
-    /// `BPF_PROG_TYPE_CGROUP_SOCK_ADDR` with this expected attach type.
-    CgroupSockAddr(SockAddrAttach),
-    /// `BPF_PROG_TYPE_CGROUP_SOCKOPT`: `cgroup/setsockopt` (true) or `cgroup/getsockopt` (false).
-    CgroupSockopt {
-        /// Attached as `BPF_CGROUP_SETSOCKOPT`.
-        setsockopt: bool,
-    },
-    /// `BPF_PROG_TYPE_LSM` with `BPF_LSM_CGROUP` on this hook (or `BPF_LSM_MAC` when `cgroup` is false).
-    Lsm {
-        /// `BPF_LSM_CGROUP` rather than `BPF_LSM_MAC`.
-        cgroup: bool,
-        /// The hook (`"socket_post_create"`, `"inet_conn_established"`, ...).
-        hook: &'static str,
-    },
-    /// `BPF_PROG_TYPE_STRUCT_OPS` implementing `tcp_congestion_ops`; `release` is the `.release` op.
-    TcpCongestionOps {
-        /// The program implements `.release`.
-        release: bool,
-    },
-    /// `BPF_PROG_TYPE_TRACING` `iter/tcp`.
-    IterTcp,
-    /// `BPF_PROG_TYPE_TRACING` `iter/unix`.
-    IterUnix,
-    /// Anything else (XDP, TC, socket filter, kprobe, SYSCALL, sk_skb, sk_msg, ...).
-    Other,
-}
-
-/// The sock_addr attach types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SockAddrAttach {
-    /// `BPF_CGROUP_INET4_CONNECT` / `INET6_CONNECT` (since v5.8).
-    InetConnect,
-    /// `BPF_CGROUP_UNIX_CONNECT`.
-    UnixConnect,
-    /// bind, sendmsg, recvmsg, getpeername, getsockname (inet and unix).
-    OtherAddrHook,
-    /// `BPF_CGROUP_INET_SOCK_CREATE` and other attach types of the program type without the helpers.
-    None,
-}
-
-/// Which implementation of `bpf_setsockopt`/`bpf_getsockopt` a program gets in v6.18, with the first
-/// release that gave it one; `None` when the verifier rejects the call ("program of this type cannot use
-/// helper bpf_setsockopt#49").
-///
-/// Kernel: net/core/filter.c, `sock_ops_func_proto()` and `sock_addr_func_proto()`;
-/// kernel/bpf/cgroup.c, `cg_sockopt_func_proto()`; kernel/bpf/bpf_lsm.c, `bpf_lsm_func_proto()`;
-/// net/ipv4/bpf_tcp_ca.c, `bpf_tcp_ca_get_func_proto()`; net/ipv4/tcp_ipv4.c and net/unix/af_unix.c,
-/// the iterators' `get_func_proto`. Versions: sock_ops v4.13 (set) / v4.15 (get), sock_addr connect
-/// v5.8, cgroup/setsockopt v5.15, LSM-cgroup v6.0 (the seed page), tcp-cc and `iter/tcp` v5.15 and
-/// `iter/unix` v5.18 (from the commits' merge windows, **not verified against release tags**). The
-/// extension of sock_addr to the other hooks is in v6.18; its first release is not verified
-/// (`None` in the version).
-///
-/// ```
-/// use bpf_model::sockopt::*;
-/// assert_eq!(helper_proto(ProgKind::SockOps, true).map(|p| p.0), Some(Caller::SockOps { op: 0 }));
-/// assert!(helper_proto(ProgKind::CgroupSockopt { setsockopt: false }, true).is_none());
-/// assert!(helper_proto(ProgKind::TcpCongestionOps { release: true }, true).is_none());
-/// ```
-pub fn helper_proto(prog: ProgKind, set: bool) -> Option<(Caller, Option<KernelVersion>)> {
-    let v = |a, b| Some(KernelVersion::new(a, b, 0));
-    match prog {
-        ProgKind::SockOps => Some((Caller::SockOps { op: 0 }, if set { v(4, 13) } else { v(4, 15) })),
-        ProgKind::CgroupSockAddr(SockAddrAttach::InetConnect) => Some((Caller::SockAddr, v(5, 8))),
-        ProgKind::CgroupSockAddr(SockAddrAttach::UnixConnect | SockAddrAttach::OtherAddrHook) => {
-            Some((Caller::SockAddr, None))
-        }
-        ProgKind::CgroupSockAddr(SockAddrAttach::None) => None,
-        ProgKind::CgroupSockopt { setsockopt: true } => Some((Caller::Locked, v(5, 15))),
-        ProgKind::CgroupSockopt { setsockopt: false } => None,
-        ProgKind::Lsm { cgroup: true, hook } => match hook {
-            "sock_graft" | "inet_csk_clone" | "inet_conn_established" => Some((Caller::Locked, v(6, 0))),
-            "socket_post_create" | "socket_socketpair" => Some((Caller::Unlocked, v(6, 0))),
-            _ => None,
-        },
-        ProgKind::Lsm { cgroup: false, .. } => None,
-        ProgKind::TcpCongestionOps { release: false } => Some((Caller::Locked, v(5, 15))),
-        ProgKind::TcpCongestionOps { release: true } => None,
-        ProgKind::IterTcp => Some((Caller::Locked, v(5, 15))),
-        ProgKind::IterUnix => Some((Caller::Locked, v(5, 18))),
-        ProgKind::Other => None,
+impl Caller {
+    /// Which implementation of `bpf_setsockopt` (`set`) or `bpf_getsockopt` a program gets on the
+    /// profile's kernel, or the verifier's [`Denial`] when it may not call the helper at all.
+    ///
+    /// Whether it may call it is [`prog::check`] (the one table of which program may call what, since
+    /// when); which implementation it then gets follows the program's type and attach point:
+    /// sock_ops → `bpf_sock_ops_*`, CGROUP_SOCK_ADDR → `bpf_sock_addr_*`, the LSM-cgroup hooks
+    /// `socket_post_create` / `socket_socketpair` → `bpf_unlocked_sk_*`, every other caller
+    /// (`cgroup/setsockopt`, the locked LSM-cgroup hooks, tcp-cc struct_ops, `iter/tcp`, `iter/unix`) →
+    /// `bpf_sk_*`. Kernel: net/core/filter.c, `sock_ops_func_proto()`, `sock_addr_func_proto()`;
+    /// kernel/bpf/cgroup.c, `cg_sockopt_func_proto()`; kernel/bpf/bpf_lsm.c, `bpf_lsm_func_proto()`;
+    /// net/ipv4/bpf_tcp_ca.c, `bpf_tcp_ca_get_func_proto()`; the iterators' `get_func_proto`.
+    ///
+    /// ```
+    /// use bpf_model::prog::{Attach, Denial, LsmHook, Prog, ProgType};
+    /// use bpf_model::sockopt::Caller;
+    /// use bpf_model::KernelProfile;
+    /// let p = KernelProfile::x86_64_v6_18();
+    /// assert_eq!(Caller::of(&Prog::of(ProgType::SockOps), true, &p), Ok(Caller::SockOps { op: 0 }));
+    /// let getsockopt = Prog::new(ProgType::CgroupSockopt, Attach::CgroupGetsockopt);
+    /// assert_eq!(Caller::of(&getsockopt, true, &p), Err(Denial::HelperNotAllowed));
+    /// let post_create = Prog::new(ProgType::Lsm, Attach::LsmCgroup(LsmHook::SocketPostCreate));
+    /// assert_eq!(Caller::of(&post_create, false, &p), Ok(Caller::Unlocked));
+    /// ```
+    pub fn of(prog: &Prog, set: bool, profile: &KernelProfile) -> Result<Caller, Denial> {
+        let func = if set { Func::Setsockopt } else { Func::Getsockopt };
+        prog::check(func, prog, profile)?;
+        let unlocked = matches!(prog.attach, Attach::LsmCgroup(LsmHook::SocketPostCreate | LsmHook::SocketSocketpair));
+        Ok(match prog.resolved_type() {
+            ProgType::SockOps => Caller::SockOps { op: 0 },
+            ProgType::CgroupSockAddr => Caller::SockAddr,
+            _ if unlocked => Caller::Unlocked,
+            _ => Caller::Locked,
+        })
     }
 }

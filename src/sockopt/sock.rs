@@ -1,7 +1,11 @@
 //! The model socket: the fields of `struct sock`, `tcp_sock`, `inet_sock` and `ipv6_pinfo` the options
 //! touch (`include/net/sock.h`, `include/linux/tcp.h`), a fresh TCP socket's defaults, and the saved SYN.
 
-use super::{AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, TCP_DEFAULT_SCALING_RATIO, TCP_NEW_SYN_RECV, TCP_TIME_WAIT};
+use super::{
+    msecs_to_jiffies, usecs_to_jiffies, AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, TCP_DEFAULT_SCALING_RATIO,
+    TCP_NEW_SYN_RECV, TCP_TIME_WAIT,
+};
+use crate::version::{Rule, Rules};
 use crate::KernelProfile;
 
 /// A SYN saved by `TCP_SAVE_SYN` (`struct saved_syn`): the MAC header (only with `TCP_SAVE_SYN` = 2),
@@ -19,9 +23,10 @@ pub struct SavedSyn {
 }
 
 impl SavedSyn {
-    /// `tcp_saved_syn_len()`.
+    /// `tcp_saved_syn_len()`: the sum of the three lengths, in the kernel's `u32` arithmetic (it wraps;
+    /// the kernel's lengths come from one skb and never do).
     pub fn len(&self) -> u32 {
-        self.mac_hdrlen + self.network_hdrlen + self.tcp_hdrlen
+        self.mac_hdrlen.wrapping_add(self.network_hdrlen).wrapping_add(self.tcp_hdrlen)
     }
 
     /// True when nothing was saved.
@@ -31,10 +36,13 @@ impl SavedSyn {
 }
 
 /// The model socket: the part of `struct sock` / `tcp_sock` / `inet_sock` / `ipv6_pinfo` the whitelisted
-/// options read and write. Values that the kernel derives from sysctls when unset (`TCP_KEEPIDLE`,
-/// `TCP_SYNCNT`, `IPV6_AUTOFLOWLABEL`) are held as their effective value.
+/// options read and write, and the rules of the kernel it lives in. Values that the kernel derives from
+/// sysctls when unset (`TCP_KEEPIDLE`, `TCP_KEEPINTVL`, `TCP_KEEPCNT`, `TCP_SYNCNT`, `IPV6_AUTOFLOWLABEL`)
+/// are held as their effective value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sock {
+    /// The kernel this socket lives in: which options it accepts and how they behave.
+    pub rules: Rules,
     /// `sk_family`.
     pub family: u16,
     /// `sk_type`.
@@ -131,23 +139,66 @@ pub struct Sock {
     pub tclass: u8,
     /// `ip6_autoflowlabel()`.
     pub autoflowlabel: bool,
+    /// `inet->transparent` (`IP_TRANSPARENT` / `IPV6_TRANSPARENT`).
+    pub transparent: bool,
     /// The saved SYN: `tcp_sk(sk)->saved_syn`, or a request socket's `saved_syn`.
     pub saved_syn: Option<SavedSyn>,
 }
 
 impl Sock {
-    /// A TCP socket of family `AF_INET6` (`v6`) or `AF_INET` in `state`, with the defaults of a fresh
-    /// socket under `profile` (`tcp_rmem[1]`/`tcp_wmem[1]` buffers, `TCP_MSS_DEFAULT` 536, keepalive
-    /// 7200/75/9, 6 SYN retries, `HZ/5` delayed-ACK and RTO minimum, 120 s RTO maximum, the default
-    /// congestion control). A `TCP_NEW_SYN_RECV` or `TCP_TIME_WAIT` state makes it a non-full socket.
-    /// Values that the live kernel changes while connecting (buffers, `mss_cache`, `window_clamp`) are
-    /// plain fields: set them to what the socket under study holds.
-    pub fn tcp(v6: bool, state: u8, profile: &KernelProfile) -> Sock {
+    /// A TCP socket of family `AF_INET6` (`v6`) or `AF_INET` in `state`, in a kernel with `rules`, with the
+    /// defaults of a fresh socket under `profile`. A `TCP_NEW_SYN_RECV` or `TCP_TIME_WAIT` state makes it a
+    /// non-full socket. Values that the live kernel changes while connecting (buffers, `mss_cache`,
+    /// `window_clamp`) are plain fields: set them to what the socket under study holds.
+    ///
+    /// Kernel: net/ipv4/tcp.c, `tcp_init_sock()`; net/core/sock.c, `sock_init_data()`;
+    /// net/ipv4/af_inet.c, `inet_create()`; net/ipv6/af_inet6.c, `inet6_create()`. The defaults that come
+    /// from a sysctl of the socket's network namespace, read from `profile` (the kernel's default where
+    /// the profile does not hold it):
+    ///
+    /// | field | sysctl | default |
+    /// |---|---|---|
+    /// | `sndbuf`, `rcvbuf` | `net.ipv4.tcp_wmem[1]`, `net.ipv4.tcp_rmem[1]` | 16384, 131072 |
+    /// | `keepidle` / `keepintvl` / `keepcnt` | `net.ipv4.tcp_keepalive_time` / `_intvl` / `_probes` (read at get time while unset) | 7200 s / 75 s / 9 |
+    /// | `syncnt` | `net.ipv4.tcp_syn_retries` (read at get time while unset) | 6 |
+    /// | `autoflowlabel` | `net.ipv6.auto_flowlabels` (`ip6_default_np_autolabel()`: 1 and 3 mean on) until set | 1: on |
+    /// | `txrehash` | `net.core.txrehash` | 1 |
+    /// | `rto_min` | `net.ipv4.tcp_rto_min_us` ([`Rule::SockoptRtoMinSysctl`]; before: `TCP_RTO_MIN` = `HZ/5`) | 200000 µs |
+    /// | `rto_max` | `net.ipv4.tcp_rto_max_ms` ([`Rule::SockoptRtoMaxSysctl`]; before: `TCP_RTO_MAX` = `120 * HZ`) | 120000 ms |
+    /// | `congestion` | `net.ipv4.tcp_congestion_control` | the profile's |
+    ///
+    /// and the constants: `TCP_MSS_DEFAULT` 536, `TCP_DELACK_MAX` = `HZ/5`, `snd_cwnd` 10
+    /// (`TCP_INIT_CWND`), `rcvlowat` 1, unlimited pacing. `120 * HZ` is computed in wrapping `u32`
+    /// arithmetic: no kernel's `HZ` comes near the wrap, and an impossible profile cannot panic.
+    ///
+    /// ```
+    /// use bpf_model::sockopt::*;
+    /// use bpf_model::KernelProfile;
+    /// let mut p = KernelProfile::debian(6, 12).unwrap();
+    /// p.sysctls.insert("net.ipv4.tcp_keepalive_time".into(), "600".into());
+    /// p.sysctls.insert("net.ipv6.auto_flowlabels".into(), "0".into());
+    /// let sk = Sock::tcp(true, TCP_ESTABLISHED, p.rules().unwrap(), &p);
+    /// let ctx = CallCtx::sock_ops(4);
+    /// assert_eq!(sk.get_int(&ctx, SockOpt::TcpKeepIdle, &p), Ok(600));
+    /// assert_eq!(sk.get_int(&ctx, SockOpt::Ipv6AutoFlowLabel, &p), Ok(0));
+    /// ```
+    pub fn tcp(v6: bool, state: u8, rules: Rules, profile: &KernelProfile) -> Sock {
         let field = |name: &str, i: usize, dflt: i32| {
             profile.sysctl(name).and_then(|v| v.split_whitespace().nth(i)).and_then(|v| v.parse().ok()).unwrap_or(dflt)
         };
         let hz = profile.hz;
+        let rto_min = if rules.has(Rule::SockoptRtoMinSysctl) {
+            usecs_to_jiffies(field("net.ipv4.tcp_rto_min_us", 0, 200_000) as u32, hz) as u32
+        } else {
+            hz / 5
+        };
+        let rto_max = if rules.has(Rule::SockoptRtoMaxSysctl) {
+            msecs_to_jiffies(field("net.ipv4.tcp_rto_max_ms", 0, 120_000) as u32, hz) as u32
+        } else {
+            hz.wrapping_mul(120)
+        };
         Sock {
+            rules,
             family: if v6 { AF_INET6 } else { AF_INET },
             sk_type: SOCK_STREAM,
             protocol: IPPROTO_TCP,
@@ -171,18 +222,18 @@ impl Sock {
             nodelay: false,
             user_mss: 0,
             mss_cache: 536,
-            keepidle: 7200,
-            keepintvl: 75,
-            keepcnt: 9,
-            syncnt: 6,
+            keepidle: field("net.ipv4.tcp_keepalive_time", 0, 7200),
+            keepintvl: field("net.ipv4.tcp_keepalive_intvl", 0, 75),
+            keepcnt: field("net.ipv4.tcp_keepalive_probes", 0, 9),
+            syncnt: field("net.ipv4.tcp_syn_retries", 0, 6),
             window_clamp: 0,
             thin_lto: false,
             user_timeout: 0,
             notsent_lowat: 0,
             save_syn: 0,
-            rto_max: 120 * hz,
+            rto_max,
             delack_max: hz / 5,
-            rto_min: hz / 5,
+            rto_min,
             sock_ops_cb_flags: 0,
             congestion: profile.tcp_congestion_control.clone(),
             ca_dst_locked: false,
@@ -195,7 +246,8 @@ impl Sock {
             scaling_ratio: TCP_DEFAULT_SCALING_RATIO,
             tos: 0,
             tclass: 0,
-            autoflowlabel: false,
+            autoflowlabel: matches!(field("net.ipv6.auto_flowlabels", 0, 1), 1 | 3),
+            transparent: false,
             saved_syn: None,
         }
     }
@@ -210,17 +262,26 @@ impl Sock {
         self.family == AF_INET || self.family == AF_INET6
     }
 
-    /// The family check of `sol_ip_sockopt()` (`-EINVAL` when false): `AF_INET`, or `AF_INET6` without
-    /// `IPV6_V6ONLY`, whose `inet->tos` IPv4-mapped traffic uses.
+    /// The family check of `sol_ip_sockopt()` (`-EINVAL` when false): `AF_INET`; with
+    /// [`Rule::SockoptIpTosMappedV6`] also `AF_INET6` without `IPV6_V6ONLY`, whose IPv4-mapped traffic
+    /// uses `inet->tos`.
     ///
-    /// The v6.18.19 tree still accepts `AF_INET` only. The live 6.18.44 kernel carries the stable
-    /// backport of "bpf: Fix bpf_get/setsockopt to tos for ipv4-mapped ipv6 socket" and answers by this
-    /// rule: `IP_TOS` works on `AF_INET6` sockets that never bound to a specific IPv6 address (unconnected,
-    /// or connected to `::1`), and fails with `-EINVAL` on a listener bound to `::1` and its accepted
-    /// children, which `bind()` made `IPV6_V6ONLY` (`__inet6_bind()`) and which inherit the flag. The
-    /// patch text itself was not read; this is the rule the runs fit.
+    /// An `AF_INET6` socket that bound to a specific IPv6 address (a listener on `::1`, and the children
+    /// it accepts, which inherit the flag) is `IPV6_V6ONLY` (`__inet6_bind()`) and keeps `-EINVAL`.
     pub fn ip_level_ok(&self) -> bool {
-        self.family == AF_INET || (self.family == AF_INET6 && !self.ipv6only)
+        self.family == AF_INET
+            || (self.rules.has(Rule::SockoptIpTosMappedV6) && self.family == AF_INET6 && !self.ipv6only)
+    }
+
+    /// The socket check of `sol_tcp_sockopt()` (`-EINVAL` when false): `sk_protocol == IPPROTO_TCP`; with
+    /// [`Rule::SockoptSolTcpNeedsTcpSock`], `sk_is_tcp()` (so not a `SOCK_RAW` socket of protocol
+    /// `IPPROTO_TCP`).
+    pub fn tcp_level_ok(&self) -> bool {
+        if self.rules.has(Rule::SockoptSolTcpNeedsTcpSock) {
+            self.is_tcp()
+        } else {
+            self.protocol == IPPROTO_TCP
+        }
     }
 
     /// `sk_is_tcp()`.

@@ -2,19 +2,26 @@
 //! `do_ip_setsockopt()` (`net/ipv4/ip_sockglue.c`) and `do_ipv6_setsockopt()` (`net/ipv6/ipv6_sockglue.c`).
 
 use super::whitelist::{int_opt, int_opt_len, put_int};
-use super::{Sock, SockOpt, AF_INET6, IPV6_AUTOFLOWLABEL, SOCK_STREAM, SOL_IP, SOL_IPV6};
+use super::{Sock, SockOpt, AF_INET6, SOCK_STREAM, SOL_IP, SOL_IPV6};
 use crate::Errno;
 
 impl Sock {
     /// Kernel: net/core/filter.c, `sol_ip_sockopt()` (set) → net/ipv4/ip_sockglue.c,
-    /// `do_ip_setsockopt(IP_TOS)` → `__ip_sock_set_tos()`.
+    /// `do_ip_setsockopt()`: `IP_TOS` → `__ip_sock_set_tos()`; `IP_TRANSPARENT` (7.3) sets the socket's
+    /// transparent bit (`val != 0`; the `CAP_NET_RAW`/`CAP_NET_ADMIN` check passes under BPF).
     ///
-    /// The family check is [`Sock::ip_level_ok`].
+    /// Checks in order: the family ([`Sock::ip_level_ok`]), the option against the whitelist of the
+    /// socket's kernel, `optlen == 4`.
     pub(super) fn sol_ip_set(&mut self, optname: i32, optval: &[u8]) -> Result<(), Errno> {
         if !self.ip_level_ok() {
             return Err(Errno::EINVAL);
         }
-        let mut val = int_opt(SockOpt::from_raw(SOL_IP, optname), optval)?;
+        let opt = SockOpt::from_raw(SOL_IP, optname).on(self.rules, true);
+        let mut val = int_opt(opt, optval)?;
+        if opt == SockOpt::IpTransparent {
+            self.transparent = val != 0;
+            return Ok(());
+        }
         let old = self.tos;
         if self.sk_type == SOCK_STREAM {
             val &= !3;
@@ -28,25 +35,38 @@ impl Sock {
         Ok(())
     }
 
-    /// Kernel: net/core/filter.c, `sol_ip_sockopt()` (get) → `do_ip_getsockopt(IP_TOS)`.
+    /// Kernel: net/core/filter.c, `sol_ip_sockopt()` (get) → `do_ip_getsockopt()`: `IP_TOS` reads the
+    /// TOS byte, `IP_TRANSPARENT` the transparent bit.
     pub(super) fn sol_ip_get(&self, optname: i32, buf: &mut [u8]) -> Result<usize, Errno> {
         if !self.ip_level_ok() {
             return Err(Errno::EINVAL);
         }
-        int_opt_len(SockOpt::from_raw(SOL_IP, optname), buf.len())?;
-        Ok(put_int(buf, i32::from(self.tos)))
+        let opt = SockOpt::from_raw(SOL_IP, optname).on(self.rules, false);
+        int_opt_len(opt, buf.len())?;
+        let v = if opt == SockOpt::IpTransparent { i32::from(self.transparent) } else { i32::from(self.tos) };
+        Ok(put_int(buf, v))
     }
 
     /// Kernel: net/core/filter.c, `sol_ipv6_sockopt()` (set) → net/ipv6/ipv6_sockglue.c,
-    /// `do_ipv6_setsockopt()`.
+    /// `do_ipv6_setsockopt()`: `IPV6_TCLASS` (`-1..=255`, `-1` meaning 0, the ECN bits kept on TCP),
+    /// `IPV6_AUTOFLOWLABEL` (on/off; from then on the sysctl no longer applies), `IPV6_TRANSPARENT` (7.3,
+    /// the same transparent bit as `IP_TRANSPARENT`).
     pub(super) fn sol_ipv6_set(&mut self, optname: i32, optval: &[u8]) -> Result<(), Errno> {
         if self.family != AF_INET6 {
             return Err(Errno::EINVAL);
         }
-        let mut val = int_opt(SockOpt::from_raw(SOL_IPV6, optname), optval)?;
-        if optname == IPV6_AUTOFLOWLABEL {
-            self.autoflowlabel = val != 0;
-            return Ok(());
+        let opt = SockOpt::from_raw(SOL_IPV6, optname).on(self.rules, true);
+        let mut val = int_opt(opt, optval)?;
+        match opt {
+            SockOpt::Ipv6AutoFlowLabel => {
+                self.autoflowlabel = val != 0;
+                return Ok(());
+            }
+            SockOpt::Ipv6Transparent => {
+                self.transparent = val != 0;
+                return Ok(());
+            }
+            _ => {}
         }
         if !(-1..=0xff).contains(&val) {
             return Err(Errno::EINVAL);
@@ -67,9 +87,13 @@ impl Sock {
         if self.family != AF_INET6 {
             return Err(Errno::EINVAL);
         }
-        let opt = SockOpt::from_raw(SOL_IPV6, optname);
+        let opt = SockOpt::from_raw(SOL_IPV6, optname).on(self.rules, false);
         int_opt_len(opt, buf.len())?;
-        let v = if opt == SockOpt::Ipv6Tclass { i32::from(self.tclass) } else { i32::from(self.autoflowlabel) };
+        let v = match opt {
+            SockOpt::Ipv6Transparent => i32::from(self.transparent),
+            SockOpt::Ipv6AutoFlowLabel => i32::from(self.autoflowlabel),
+            _ => i32::from(self.tclass),
+        };
         Ok(put_int(buf, v))
     }
 }

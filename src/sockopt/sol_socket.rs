@@ -6,8 +6,9 @@ use super::whitelist::{int_opt, int_opt_len, put_int};
 use super::{
     sock_min_rcvbuf, sock_min_sndbuf, CallCtx, Sock, SockOpt, IFNAMSIZ, IPPROTO_TCP, SK_BPF_CB_FLAGS, SK_BPF_CB_MASK,
     SOL_SOCKET, SO_BINDTODEVICE, SO_BINDTOIFINDEX, SO_KEEPALIVE, SO_MARK, SO_MAX_PACING_RATE, SO_PRIORITY, SO_RCVBUF,
-    SO_RCVLOWAT, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TXREHASH,
+    SO_RCVLOWAT, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TXREHASH, TCP_CLOSE,
 };
+use crate::version::Rule;
 use crate::{Errno, KernelProfile};
 
 impl Sock {
@@ -23,7 +24,7 @@ impl Sock {
         if optname == SO_BINDTODEVICE {
             return self.set_bindtodevice(ctx, optval);
         }
-        let val = int_opt(SockOpt::from_raw(SOL_SOCKET, optname), optval)?;
+        let val = int_opt(SockOpt::from_raw(SOL_SOCKET, optname).on(self.rules, true), optval)?;
         match optname {
             SK_BPF_CB_FLAGS => {
                 if val as u32 & !SK_BPF_CB_MASK != 0 {
@@ -61,6 +62,15 @@ impl Sock {
             SO_RCVBUF => {
                 let v = (val as u32).min(profile.rmem_max) as i32;
                 self.set_rcvbuf(v, profile);
+                if self.rules.has(Rule::SockoptRcvbufSetsWindowClamp) && self.protocol == IPPROTO_TCP {
+                    // tcp_set_rcvbuf(): tcp_set_window_clamp(tcp_win_from_space(sk_rcvbuf)).
+                    let win = ((i64::from(self.rcvbuf) * i64::from(self.scaling_ratio)) >> 8) as i32;
+                    if win != 0 {
+                        self.window_clamp = win.max(sock_min_rcvbuf(profile) / 2) as u32;
+                    } else if self.state == TCP_CLOSE {
+                        self.window_clamp = 0;
+                    }
+                }
             }
             SO_KEEPALIVE => self.keepopen = val != 0,
             SO_RCVLOWAT => {
@@ -85,7 +95,12 @@ impl Sock {
         self.rcvbuf = v.wrapping_mul(2).max(sock_min_rcvbuf(profile));
     }
 
-    /// Kernel: net/ipv4/tcp.c, `tcp_set_rcvlowat()`.
+    /// Kernel: net/ipv4/tcp.c, `tcp_set_rcvlowat()`: the mark is capped to half the locked `sk_rcvbuf`
+    /// (or half of `tcp_rmem[2]`); 0 reads back as 1. An unlocked buffer then grows to hold the mark:
+    /// with [`Rule::SockoptRcvlowatSpaceFromWin`] to `tcp_space_from_win(mark)` (by `scaling_ratio`),
+    /// `window_clamp` following ([`Rule::SockoptRcvlowatKeepsWindowClamp`]: only a non-zero, smaller
+    /// one is raised to the mark; before: set to the mark); before that rule, to twice the mark, with
+    /// `window_clamp = tcp_win_from_space(twice the mark)` by `net.ipv4.tcp_adv_win_scale`.
     fn tcp_set_rcvlowat(&mut self, val: i32, profile: &KernelProfile) {
         let cap = if self.rcvbuf_locked { self.rcvbuf >> 1 } else { tcp_rmem_max(profile) >> 1 };
         let v = val.min(cap);
@@ -93,10 +108,19 @@ impl Sock {
         if self.rcvbuf_locked {
             return;
         }
+        if !self.rules.has(Rule::SockoptRcvlowatSpaceFromWin) {
+            let space = v.wrapping_mul(2);
+            if space > self.rcvbuf {
+                self.rcvbuf = space;
+                self.window_clamp = win_from_space(space, profile) as u32;
+            }
+            return;
+        }
         let space = ((v as i64 as u64) << 8).checked_div(u64::from(self.scaling_ratio.max(1))).unwrap_or(0) as i32;
         if space > self.rcvbuf {
             self.rcvbuf = space;
-            if self.window_clamp != 0 && self.window_clamp < v as u32 {
+            let raise = self.window_clamp != 0 && self.window_clamp < v as u32;
+            if raise || !self.rules.has(Rule::SockoptRcvlowatKeepsWindowClamp) {
                 self.window_clamp = v as u32;
             }
         }
@@ -137,7 +161,7 @@ impl Sock {
         if optname == SO_BINDTODEVICE {
             return Err(Errno::EINVAL);
         }
-        int_opt_len(SockOpt::from_raw(SOL_SOCKET, optname), buf.len())?;
+        int_opt_len(SockOpt::from_raw(SOL_SOCKET, optname).on(self.rules, false), buf.len())?;
         let v: i32 = match optname {
             SK_BPF_CB_FLAGS => self.bpf_cb_flags as i32,
             SO_SNDBUF => self.sndbuf,
@@ -159,6 +183,18 @@ impl Sock {
             _ => return Err(Errno::EINVAL),
         };
         Ok(put_int(buf, v))
+    }
+}
+
+/// `tcp_win_from_space()` before the scaling ratio: `space - (space >> scale)`, or `space >> -scale` for a
+/// scale of 0 or below, with `net.ipv4.tcp_adv_win_scale` (default 1; the sysctl allows -31..=31).
+fn win_from_space(space: i32, profile: &KernelProfile) -> i32 {
+    let scale: i32 =
+        profile.sysctl("net.ipv4.tcp_adv_win_scale").and_then(|v| v.trim().parse().ok()).unwrap_or(1).clamp(-31, 31);
+    if scale <= 0 {
+        space >> scale.unsigned_abs()
+    } else {
+        space - (space >> scale)
     }
 }
 

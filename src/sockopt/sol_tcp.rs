@@ -4,31 +4,28 @@
 use super::whitelist::{int_opt, int_opt_len, put_int, read_int};
 use super::{
     jiffies_to_msecs, jiffies_to_usecs, msecs_to_jiffies, sock_min_rcvbuf, usecs_to_jiffies, Sock, SockOpt,
-    BPF_SOCK_OPS_ALL_CB_FLAGS, IPPROTO_TCP, MAX_TCP_KEEPCNT, MAX_TCP_KEEPIDLE, MAX_TCP_WINDOW, SOL_TCP,
-    TCP_BPF_DELACK_MAX, TCP_BPF_IW, TCP_BPF_RTO_MIN, TCP_BPF_SNDCWND_CLAMP, TCP_BPF_SOCK_OPS_CB_FLAGS, TCP_CA_NAME_MAX,
-    TCP_CLOSE, TCP_LISTEN, TCP_MIN_MSS,
+    BPF_SOCK_OPS_ALL_CB_FLAGS, MAX_TCP_KEEPCNT, MAX_TCP_KEEPIDLE, MAX_TCP_WINDOW, SOL_TCP, TCP_CA_NAME_MAX, TCP_CLOSE,
+    TCP_LISTEN, TCP_MIN_MSS,
 };
+use crate::version::Rule;
 use crate::{Errno, KernelProfile};
 
 impl Sock {
     /// Kernel: net/core/filter.c, `sol_tcp_sockopt()` (set) → `sol_tcp_sockopt_congestion()`,
     /// `bpf_sol_tcp_setsockopt()` or net/ipv4/tcp.c, `do_tcp_setsockopt()`.
     pub(super) fn sol_tcp_set(&mut self, optname: i32, optval: &[u8], profile: &KernelProfile) -> Result<(), Errno> {
-        if self.protocol != IPPROTO_TCP {
+        if !self.tcp_level_ok() {
             return Err(Errno::EINVAL);
         }
-        let opt = SockOpt::from_raw(SOL_TCP, optname);
+        let opt = SockOpt::from_raw(SOL_TCP, optname).on(self.rules, true);
         match opt {
             SockOpt::TcpCongestion => return self.set_congestion(optval, profile),
             SockOpt::TcpSavedSyn => {
-                if optval.is_empty() {
-                    return Err(Errno::EINVAL);
-                }
                 // do_tcp_setsockopt(): an int option shorter than an int, else not a settable option.
                 return Err(if optval.len() < 4 { Errno::EINVAL } else { Errno::ENOPROTOOPT });
             }
             opt if opt.is_tcp_int() => {}
-            _ => return self.bpf_sol_tcp_set(optname, optval, profile),
+            _ => return self.bpf_sol_tcp_set(opt, optval, profile),
         }
         let val = int_opt(opt, optval)?;
         let hz = profile.hz;
@@ -55,8 +52,12 @@ impl Sock {
                         return Err(Errno::EINVAL);
                     }
                     self.window_clamp = 0;
-                } else {
+                } else if self.rules.has(Rule::SockoptWindowClampSigned) {
                     self.window_clamp = val.max(sock_min_rcvbuf(profile) / 2) as u32;
+                } else {
+                    // `val < SOCK_MIN_RCVBUF / 2` with a size_t on the right: a negative val is huge.
+                    let min = sock_min_rcvbuf(profile) / 2;
+                    self.window_clamp = if (val as u32) < min as u32 { min as u32 } else { val as u32 };
                 }
             }
             SockOpt::TcpNotsentLowat => self.notsent_lowat = val as u32,
@@ -66,38 +67,38 @@ impl Sock {
     }
 
     /// Kernel: net/core/filter.c, `bpf_sol_tcp_setsockopt()`.
-    fn bpf_sol_tcp_set(&mut self, optname: i32, optval: &[u8], profile: &KernelProfile) -> Result<(), Errno> {
+    fn bpf_sol_tcp_set(&mut self, opt: SockOpt, optval: &[u8], profile: &KernelProfile) -> Result<(), Errno> {
         if optval.len() != 4 {
             return Err(Errno::EINVAL);
         }
         let val = read_int(optval);
         let hz = profile.hz;
-        match optname {
-            TCP_BPF_IW => {
+        match opt {
+            SockOpt::TcpBpfIw => {
                 if val <= 0 || self.data_segs_out > self.syn_data {
                     return Err(Errno::EINVAL);
                 }
                 self.snd_cwnd = val as u32;
             }
-            TCP_BPF_SNDCWND_CLAMP => {
+            SockOpt::TcpBpfSndcwndClamp => {
                 if val <= 0 {
                     return Err(Errno::EINVAL);
                 }
                 self.snd_cwnd_clamp = val as u32;
                 self.snd_ssthresh = val as u32;
             }
-            TCP_BPF_DELACK_MAX | TCP_BPF_RTO_MIN => {
+            SockOpt::TcpBpfDelackMax | SockOpt::TcpBpfRtoMin => {
                 let j = usecs_to_jiffies(val as u32, hz);
                 if j > u64::from(hz / 5) || j < 2 {
                     return Err(Errno::EINVAL);
                 }
-                if optname == TCP_BPF_DELACK_MAX {
+                if opt == SockOpt::TcpBpfDelackMax {
                     self.delack_max = j as u32;
                 } else {
                     self.rto_min = j as u32;
                 }
             }
-            TCP_BPF_SOCK_OPS_CB_FLAGS => {
+            SockOpt::TcpBpfSockOpsCbFlags => {
                 if val as u32 & !BPF_SOCK_OPS_ALL_CB_FLAGS != 0 {
                     return Err(Errno::EINVAL);
                 }
@@ -147,10 +148,10 @@ impl Sock {
     /// Kernel: net/core/filter.c, `sol_tcp_sockopt()` (get) → `sol_tcp_sockopt_congestion()`,
     /// `bpf_sol_tcp_getsockopt()` or net/ipv4/tcp.c, `do_tcp_getsockopt()`.
     pub(super) fn sol_tcp_get(&self, optname: i32, buf: &mut [u8], profile: &KernelProfile) -> Result<usize, Errno> {
-        if self.protocol != IPPROTO_TCP {
+        if !self.tcp_level_ok() {
             return Err(Errno::EINVAL);
         }
-        let opt = SockOpt::from_raw(SOL_TCP, optname);
+        let opt = SockOpt::from_raw(SOL_TCP, optname).on(self.rules, false);
         let hz = profile.hz;
         let v: i32 = match opt {
             SockOpt::TcpCongestion => {
@@ -165,9 +166,6 @@ impl Sock {
                 return Ok(n);
             }
             SockOpt::TcpSavedSyn => {
-                if buf.is_empty() {
-                    return Err(Errno::EINVAL);
-                }
                 let s = self.saved_syn.as_ref().ok_or(Errno::EINVAL)?;
                 if buf.len() > s.len() as usize {
                     return Err(Errno::EINVAL);
@@ -198,7 +196,8 @@ impl Sock {
                     SockOpt::TcpUserTimeout => self.user_timeout as i32,
                     SockOpt::TcpNotsentLowat => self.notsent_lowat as i32,
                     SockOpt::TcpSaveSyn => i32::from(self.save_syn),
-                    _ => jiffies_to_msecs(u64::from(self.rto_max), hz) as i32,
+                    SockOpt::TcpRtoMaxMs => jiffies_to_msecs(u64::from(self.rto_max), hz) as i32,
+                    _ => return Err(Errno::EINVAL),
                 }
             }
             _ => {
@@ -206,10 +205,10 @@ impl Sock {
                 if buf.len() != 4 {
                     return Err(Errno::EINVAL);
                 }
-                match optname {
-                    TCP_BPF_SOCK_OPS_CB_FLAGS => self.sock_ops_cb_flags as i32,
-                    TCP_BPF_RTO_MIN => jiffies_to_usecs(u64::from(self.rto_min), hz) as i32,
-                    TCP_BPF_DELACK_MAX => jiffies_to_usecs(u64::from(self.delack_max), hz) as i32,
+                match opt {
+                    SockOpt::TcpBpfSockOpsCbFlags => self.sock_ops_cb_flags as i32,
+                    SockOpt::TcpBpfRtoMin => jiffies_to_usecs(u64::from(self.rto_min), hz) as i32,
+                    SockOpt::TcpBpfDelackMax => jiffies_to_usecs(u64::from(self.delack_max), hz) as i32,
                     _ => return Err(Errno::EINVAL),
                 }
             }

@@ -18,11 +18,12 @@
 
 use crate::cgroup::{self, CgroupGuard};
 use crate::conformance::Area;
-use crate::kernel::{self, skel::sockopt as skel, OracleError};
+use crate::kernel::{skel::sockopt as skel, OracleError};
 use crate::rng::Rng;
 use bpf_model::sockopt::*;
 use bpf_model::vectors::sockopt::{SockImage, SockoptCase, SockoptOutcome, FILL, VAL_CAP};
 use bpf_model::vectors::ByteImage;
+use bpf_model::version::{Rule, Rules};
 use bpf_model::KernelProfile;
 use std::cell::RefCell;
 use std::collections::{HashSet, VecDeque};
@@ -158,6 +159,7 @@ pub struct SockoptArea {
     skel: skel::SockoptSkel<'static>,
     _lock: MutexGuard<'static, ()>,
     profile: KernelProfile,
+    rules: Rules,
     queue: VecDeque<(SockoptCase, Result<SockoptOutcome, String>)>,
     pending: Option<(SockoptCase, Result<SockoptOutcome, String>)>,
     /// Every case run so far with its kernel outcome, for re-judging a disagreement when it is reported.
@@ -253,10 +255,15 @@ impl SockoptArea {
 
     /// Generates, runs and models one batch, queueing its cases.
     fn refill(&mut self, rng: &mut Rng) {
-        let total: u64 = VEHICLES.iter().map(|v| v.1).sum();
+        // The TX-timestamping callback is reached by setting SK_BPF_CB_FLAGS: kernels without it have
+        // no such vehicle.
+        let tstamp = self.rules.has(Rule::SockoptSkBpfCbFlags);
+        let vehicles: Vec<(Vehicle, u64)> =
+            VEHICLES.iter().copied().filter(|(v, _)| tstamp || *v != Vehicle::Tstamp).collect();
+        let total: u64 = vehicles.iter().map(|v| v.1).sum();
         let mut pick = rng.below(total);
-        let mut vehicle = VEHICLES[0].0;
-        for (v, w) in VEHICLES {
+        let mut vehicle = vehicles[0].0;
+        for (v, w) in vehicles {
             if pick < w {
                 vehicle = v;
                 break;
@@ -282,7 +289,7 @@ impl SockoptArea {
         for _attempt in 0..3 {
             match self.run_batch(vehicle, v6, v6only, save_syn, &entries) {
                 Ok((results, info)) => {
-                    let mut sk = start_sock(vehicle, v6, &info, &probe, &results, &self.profile);
+                    let mut sk = start_sock(vehicle, v6, &info, &probe, &results, self.rules, &self.profile);
                     // bind() to the specific address ::1 turns IPV6_V6ONLY on (__inet6_bind()), and
                     // children inherit it; connecting sockets keep it off.
                     sk.ipv6only = v6
@@ -291,6 +298,16 @@ impl SockoptArea {
                             Vehicle::SockOps { op: 5 | 1, .. }
                                 | Vehicle::Setsockopt { target: TARGET_ACCEPTED | TARGET_LISTENER, .. }
                         );
+                    // The probes are cases too, on the socket the model says a fresh one is: the values a
+                    // new socket takes from sysctls and constants come from the model, the rest (what the
+                    // connection changed) from the probes.
+                    let mut fresh = with_model_defaults(&sk, v6, self.rules, &self.profile);
+                    for (e, (set_ret, get_ret, buf)) in entries.iter().zip(&results).take(probe.len()) {
+                        let case = e.case(&name, caller, &fresh);
+                        case.apply(&mut fresh, &self.profile);
+                        let outcome = SockoptOutcome { set_ret: *set_ret, get_ret: *get_ret, buf: ByteImage::new(buf) };
+                        self.queue.push_back((case, Ok(outcome)));
+                    }
                     for (e, (set_ret, get_ret, buf)) in entries.iter().zip(results).skip(probe.len()) {
                         let case = e.case(&name, caller, &sk);
                         case.apply(&mut sk, &self.profile);
@@ -304,10 +321,48 @@ impl SockoptArea {
         }
         // The kernel side failed three times: the cases of this batch count as failures, with the reason.
         let why = last_err.unwrap_or_default();
-        let sk = Sock::tcp(v6, TCP_ESTABLISHED, &self.profile);
+        let sk = Sock::tcp(v6, TCP_ESTABLISHED, self.rules, &self.profile);
         for e in entries.iter().skip(probe.len()) {
             self.queue.push_back((e.case(&name, caller, &sk), Err(why.clone())));
         }
+    }
+}
+
+/// Opens `sockopt.bpf.c` and loads every program but the two zero-`optlen` ones (which the verifier
+/// refuses, and would sink the whole object).
+fn load_without_zero_optlen() -> Result<skel::SockoptSkel<'static>, OracleError> {
+    use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+    let storage: &'static mut std::mem::MaybeUninit<libbpf_rs::OpenObject> =
+        Box::leak(Box::new(std::mem::MaybeUninit::uninit()));
+    let mut open = skel::SockoptSkelBuilder::default()
+        .open(storage)
+        .map_err(|e| OracleError::kernel("opening sockopt.bpf.c", e))?;
+    open.progs.sockopt_zero_optlen_set.set_autoload(false);
+    open.progs.sockopt_zero_optlen_get.set_autoload(false);
+    open.load().map_err(|e| OracleError::kernel("loading sockopt.bpf.c", e))
+}
+
+/// The kernel's verdict on a program that calls `bpf_setsockopt` (`set`) or `bpf_getsockopt` with a zero
+/// `optlen`: `Ok(())` if it loads, else the negative errno of the load.
+pub fn zero_optlen_load_verdict(set: bool) -> Result<Result<(), i64>, OracleError> {
+    use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+    let storage: &'static mut std::mem::MaybeUninit<libbpf_rs::OpenObject> =
+        Box::leak(Box::new(std::mem::MaybeUninit::uninit()));
+    let mut open = skel::SockoptSkelBuilder::default()
+        .open(storage)
+        .map_err(|e| OracleError::kernel("opening sockopt.bpf.c", e))?;
+    for mut prog in open.open_object_mut().progs_mut() {
+        let name = prog.name().to_string_lossy().into_owned();
+        let wanted = if set { "sockopt_zero_optlen_set" } else { "sockopt_zero_optlen_get" };
+        prog.set_autoload(name == wanted);
+    }
+    match open.load() {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => match e.kind() {
+            libbpf_rs::ErrorKind::PermissionDenied => Ok(Err(-13)),
+            libbpf_rs::ErrorKind::InvalidInput => Ok(Err(-22)),
+            _ => Err(OracleError::kernel("loading the zero-optlen program", e)),
+        },
     }
 }
 
@@ -406,9 +461,10 @@ fn start_sock(
     info: &skel::types::sockopt_info,
     probe: &[Entry],
     results: &[EntryResult],
+    rules: Rules,
     profile: &KernelProfile,
 ) -> Sock {
-    let mut sk = Sock::tcp(v6, TCP_ESTABLISHED, profile);
+    let mut sk = Sock::tcp(v6, TCP_ESTABLISHED, rules, profile);
     if vehicle == Vehicle::Tstamp {
         // Every call fails before reading the socket; the defaults stand for it.
         return sk;
@@ -465,6 +521,7 @@ fn start_sock(
             SockOpt::IpTos => sk.tos = int() as u8,
             SockOpt::Ipv6Tclass => sk.tclass = int() as u8,
             SockOpt::Ipv6AutoFlowLabel => sk.autoflowlabel = int() != 0,
+            SockOpt::IpTransparent | SockOpt::Ipv6Transparent => sk.transparent = int() != 0,
             SockOpt::TcpCongestion => {
                 let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
                 sk.congestion = String::from_utf8_lossy(&buf[..end]).into_owned();
@@ -480,6 +537,26 @@ fn start_sock(
         sk.saved_syn = Some(SavedSyn { mac_hdrlen: mac_len, network_hdrlen: ip - tcp, tcp_hdrlen: *tcp, data });
     }
     sk
+}
+
+/// `sk` with the values a fresh socket takes from the kernel's sysctls and constants as the model has them
+/// ([`Sock::tcp`]): keepalive time, interval and probes, SYN retries, RTO minimum and maximum, delayed-ACK
+/// maximum, automatic flow labels, `txrehash`, the congestion control. Every vehicle's socket, the
+/// passive ones included (a child copies its listener, itself fresh), starts with them.
+fn with_model_defaults(sk: &Sock, v6: bool, rules: Rules, profile: &KernelProfile) -> Sock {
+    let d = Sock::tcp(v6, sk.state, rules, profile);
+    let mut f = sk.clone();
+    f.keepidle = d.keepidle;
+    f.keepintvl = d.keepintvl;
+    f.keepcnt = d.keepcnt;
+    f.syncnt = d.syncnt;
+    f.rto_min = d.rto_min;
+    f.rto_max = d.rto_max;
+    f.delack_max = d.delack_max;
+    f.autoflowlabel = d.autoflowlabel;
+    f.txrehash = d.txrehash;
+    f.congestion = d.congestion;
+    f
 }
 
 fn rng_any(rng: &mut Rng) -> i32 {
@@ -646,8 +723,9 @@ impl Area for SockoptArea {
     const DEFAULT_CASES: u64 = 20_000;
 
     fn open(profile: &KernelProfile) -> Result<Self, OracleError> {
+        let rules = profile.rules().map_err(|e| OracleError::Kernel(e.to_string()))?;
         let lock = cgroup::lock();
-        let mut skel = kernel::load(skel::SockoptSkelBuilder::default(), "sockopt.bpf.c")?;
+        let mut skel = load_without_zero_optlen()?;
         let mut guard = CgroupGuard::new()?;
         guard.attach(&skel.progs.sockopt_sockops)?;
         guard.attach(&skel.progs.sockopt_connect4)?;
@@ -672,6 +750,7 @@ impl Area for SockoptArea {
             skel,
             _lock: lock,
             profile: profile.clone(),
+            rules,
             queue: VecDeque::new(),
             pending: None,
             history: Vec::new(),
