@@ -56,6 +56,16 @@
 //! with the scheduler). Those are covered by `tests/cpumask_properties.rs`, which checks the model against a
 //! word-by-word transliteration of the v6.18 C for any configuration.
 //!
+//! # Kernel versions
+//!
+//! The family arrived in 6.3 (`bpf_cpumask_create` ...); `first_and` and the two distribute kfuncs in 6.5,
+//! `weight` in 6.8, `populate` in 6.15: each kfunc's release is its row in [`crate::prog::Func`], and
+//! [`has_kfunc`] asks [`Rules::at_least`] of it. A program that calls a kfunc its kernel lacks does not load.
+//! From 7.2 ([`Rule::CpumaskPopulateBpfCpumaskArg`]) `populate`'s destination is a `struct bpf_cpumask *`:
+//! the verifier refuses a plain `struct cpumask *` (such as a task's `cpus_ptr`), which earlier kernels let a
+//! program overwrite ([`check_populate`]). [`CpumaskAlloc`] carries the [`Rules`] of its profile, so the
+//! objects it makes answer for that kernel all their life.
+//!
 //! The model assumes a little-endian kernel (bit `i` of a mask is bit `i % 8` of byte `i / 8`), which is what
 //! every profile here describes; [`Cpumask::to_bytes`] and [`Cpumask::populate`] use that layout.
 //!
@@ -76,7 +86,9 @@
 //! m.release();
 //! ```
 
-use crate::{Errno, KernelProfile};
+use crate::prog::{Family, Func};
+use crate::version::{Rule, Rules, UnsupportedVersion};
+use crate::{Errno, KernelProfile, KernelVersion};
 use bitvec::prelude::*;
 use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::fmt;
@@ -263,6 +275,107 @@ fn prefix_mask(i: usize, n: usize) -> u64 {
         0
     } else {
         (1u64 << (n - lo)) - 1
+    }
+}
+
+/// Why a profile's kernel has no cpumask kfuncs the model can build ([`CpumaskAlloc::open`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Unavailable {
+    /// The profile describes no possible kernel.
+    Geometry(GeometryError),
+    /// The model does not speak for the profile's version.
+    Version(UnsupportedVersion),
+    /// The kernel predates the cpumask kfuncs (`bpf_cpumask_create`'s release, 6.3).
+    NoCpumaskKfuncs(KernelVersion),
+}
+
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unavailable::Geometry(e) => write!(f, "profile has no cpumask geometry: {e}"),
+            Unavailable::Version(e) => e.fmt(f),
+            Unavailable::NoCpumaskKfuncs(v) => write!(
+                f,
+                "kernel {v} has no cpumask kfuncs (bpf_cpumask_create arrived in {})",
+                Func::CpumaskCreate.since()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+/// Whether the kernel of `rules` has the cpumask kfunc `func` (false for a function of another family).
+///
+/// Kernel: `cpumask_kfunc_btf_ids` in `kernel/bpf/cpumask.c`, as each release has it; the releases are the
+/// functions' rows.
+///
+/// ```
+/// use bpf_model::cpumask::has_kfunc;
+/// use bpf_model::prog::Func;
+/// use bpf_model::{KernelVersion, Rules};
+/// let r = |mi| Rules::new(KernelVersion::new(6, mi, 0)).unwrap();
+/// assert!(!has_kfunc(r(1), Func::CpumaskCreate));
+/// assert!(has_kfunc(r(12), Func::CpumaskWeight) && !has_kfunc(r(12), Func::CpumaskPopulate));
+/// assert!(has_kfunc(r(16), Func::CpumaskPopulate));
+/// ```
+pub fn has_kfunc(rules: Rules, func: Func) -> bool {
+    func.family() == Family::Cpumask && rules.at_least(func.since())
+}
+
+/// What a program passes as `bpf_cpumask_populate`'s destination.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum PopulateDst {
+    /// A `struct bpf_cpumask *` (from `bpf_cpumask_create`, `bpf_cpumask_acquire`, a kptr).
+    BpfCpumask,
+    /// A plain trusted `struct cpumask *` that is not a `bpf_cpumask` (a task's `cpus_ptr`).
+    Cpumask,
+}
+
+/// Why a program calling a cpumask kfunc does not load.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum LoadRefusal {
+    /// The kernel has no such kfunc (libbpf cannot resolve the extern; a weak one reads as absent).
+    NoSuchKfunc(Func),
+    /// `bpf_cpumask_populate`'s destination is not a `struct bpf_cpumask *`
+    /// ([`Rule::CpumaskPopulateBpfCpumaskArg`]): the verifier's argument type check fails.
+    DstNotBpfCpumask,
+}
+
+impl LoadRefusal {
+    /// The load's errno, where the verifier gives one (`None` for a kfunc libbpf cannot resolve).
+    pub fn errno(self) -> Option<Errno> {
+        match self {
+            LoadRefusal::NoSuchKfunc(_) => None,
+            LoadRefusal::DstNotBpfCpumask => Some(Errno::EINVAL),
+        }
+    }
+}
+
+/// The verifier's verdict on a call of `bpf_cpumask_populate` with destination `dst`.
+///
+/// Kernel: `check_kfunc_args()` (`kernel/bpf/verifier.c`) on the destination, a `KF_ARG_PTR_TO_BTF_ID`: the
+/// register's BTF type must be the parameter's struct or have it as its first member, recursively
+/// (`btf_struct_ids_match()`). Before 7.2 the parameter is `struct cpumask`, which a `struct bpf_cpumask`
+/// starts with, so both destinations load; from 7.2 it is `struct bpf_cpumask`, and a plain `struct cpumask`
+/// is refused. The kfunc itself is 6.15's: earlier kernels refuse both with [`LoadRefusal::NoSuchKfunc`].
+///
+/// ```
+/// use bpf_model::cpumask::{check_populate, LoadRefusal, PopulateDst};
+/// use bpf_model::{KernelVersion, Rules};
+/// let r = |ma, mi| Rules::new(KernelVersion::new(ma, mi, 0)).unwrap();
+/// assert_eq!(check_populate(r(7, 1), PopulateDst::Cpumask), Ok(()));
+/// assert_eq!(check_populate(r(7, 2), PopulateDst::Cpumask), Err(LoadRefusal::DstNotBpfCpumask));
+/// assert_eq!(check_populate(r(7, 2), PopulateDst::BpfCpumask), Ok(()));
+/// ```
+pub fn check_populate(rules: Rules, dst: PopulateDst) -> Result<(), LoadRefusal> {
+    if !has_kfunc(rules, Func::CpumaskPopulate) {
+        return Err(LoadRefusal::NoSuchKfunc(Func::CpumaskPopulate));
+    }
+    match dst {
+        PopulateDst::BpfCpumask => Ok(()),
+        PopulateDst::Cpumask if rules.has(Rule::CpumaskPopulateBpfCpumaskArg) => Err(LoadRefusal::DstNotBpfCpumask),
+        PopulateDst::Cpumask => Ok(()),
     }
 }
 
@@ -944,7 +1057,7 @@ impl DistributeCursor {
 /// ```
 #[derive(Clone, Debug)]
 pub struct CpumaskAlloc {
-    geo: Option<CpumaskGeometry>,
+    kernel: Result<(CpumaskGeometry, Rules), Unavailable>,
     state: Rc<AllocState>,
 }
 
@@ -955,17 +1068,44 @@ struct AllocState {
 }
 
 impl CpumaskAlloc {
-    /// An allocator for `profile`'s kernel that never runs out.
+    /// An allocator for `profile`'s kernel that never runs out. On a kernel without the cpumask kfuncs (or
+    /// a profile [`CpumaskAlloc::open`] refuses) every [`CpumaskAlloc::create`] is `None`.
     pub fn new(profile: &KernelProfile) -> CpumaskAlloc {
         Self::with_limit(profile, usize::MAX)
     }
 
     /// An allocator that fails once `limit` objects are live.
     pub fn with_limit(profile: &KernelProfile, limit: usize) -> CpumaskAlloc {
-        CpumaskAlloc {
-            geo: CpumaskGeometry::from_profile(profile).ok(),
-            state: Rc::new(AllocState { live: Cell::new(0), limit }),
+        CpumaskAlloc { kernel: Self::kernel(profile), state: Rc::new(AllocState { live: Cell::new(0), limit }) }
+    }
+
+    /// An allocator for `profile`'s kernel that never runs out, or why that kernel has no cpumask kfuncs the
+    /// model can build: its geometry, its version, or a release before `bpf_cpumask_create`'s.
+    ///
+    /// ```
+    /// use bpf_model::cpumask::{CpumaskAlloc, Unavailable};
+    /// use bpf_model::{KernelProfile, KernelVersion};
+    /// let old = KernelProfile::debian(6, 1).unwrap();
+    /// assert!(matches!(CpumaskAlloc::open(&old), Err(Unavailable::NoCpumaskKfuncs(_))));
+    /// assert!(CpumaskAlloc::open(&KernelProfile::debian(6, 12).unwrap()).is_ok());
+    /// ```
+    pub fn open(profile: &KernelProfile) -> Result<CpumaskAlloc, Unavailable> {
+        let a = Self::new(profile);
+        a.kernel.map(|_| a.clone())
+    }
+
+    fn kernel(profile: &KernelProfile) -> Result<(CpumaskGeometry, Rules), Unavailable> {
+        let geo = CpumaskGeometry::from_profile(profile).map_err(Unavailable::Geometry)?;
+        let rules = profile.rules().map_err(Unavailable::Version)?;
+        if !has_kfunc(rules, Func::CpumaskCreate) {
+            return Err(Unavailable::NoCpumaskKfuncs(rules.version()));
         }
+        Ok((geo, rules))
+    }
+
+    /// The rules of the allocator's kernel (`None` where [`CpumaskAlloc::open`] refuses the profile).
+    pub fn rules(&self) -> Option<Rules> {
+        self.kernel.as_ref().ok().map(|&(_, r)| r)
     }
 
     /// Objects allocated and not yet freed.
@@ -980,18 +1120,20 @@ impl CpumaskAlloc {
     /// profile describes no possible kernel ([`CpumaskGeometry::from_profile`] fails). The live kernel cannot
     /// be driven out of memory on purpose, so the NULL path is checked only here.
     pub fn create(&self) -> Option<BpfCpumask> {
-        let geo = self.geo?;
+        let (geo, rules) = *self.kernel.as_ref().ok()?;
         if self.state.live.get() >= self.state.limit {
             return None;
         }
         self.state.live.set(self.state.live.get() + 1);
-        Some(BpfCpumask { inner: Rc::new(Object { mask: RefCell::new(Cpumask::new(geo)), alloc: self.state.clone() }) })
+        let inner = Rc::new(Object { mask: RefCell::new(Cpumask::new(geo)), rules, alloc: self.state.clone() });
+        Some(BpfCpumask { inner })
     }
 }
 
 #[derive(Debug)]
 struct Object {
     mask: RefCell<Cpumask>,
+    rules: Rules,
     alloc: Rc<AllocState>,
 }
 
@@ -1052,6 +1194,16 @@ impl BpfCpumask {
     /// (`bpf_cpumask_release_dtor()` does the same for a mask stored as a kptr in a map.)
     pub fn release(self) {
         drop(self)
+    }
+
+    /// The rules of the kernel the object was made for.
+    pub fn rules(&self) -> Rules {
+        self.inner.rules
+    }
+
+    /// Whether the object's kernel has the cpumask kfunc `func` ([`has_kfunc`]).
+    pub fn has_kfunc(&self, func: Func) -> bool {
+        has_kfunc(self.inner.rules, func)
     }
 
     /// The object's `usage` refcount: how many references exist.
@@ -1219,7 +1371,8 @@ impl BpfCpumask {
     }
 
     /// `bpf_cpumask_populate(self, src, src.len())` with `src` at address `src_addr`; see
-    /// [`Cpumask::populate`].
+    /// [`Cpumask::populate`]. The kfunc is 6.15's: on an older kernel ([`BpfCpumask::has_kfunc`] is false) a
+    /// program that calls it does not load, so there is no run-time answer to give.
     pub fn populate(&self, src: &[u8], src_addr: usize) -> Result<(), Errno> {
         self.mask_mut().populate(src, src_addr)
     }

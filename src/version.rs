@@ -151,11 +151,15 @@ rules! {
 
     // ---- cpumask ---------------------------------------------------------------------------------------
 
-    /// `bpf_cpumask_populate` takes a `struct bpf_cpumask *` (before: any `struct cpumask *`).
+    /// `bpf_cpumask_populate` takes a `struct bpf_cpumask *` (before: any `struct cpumask *`): the verifier
+    /// refuses a program whose destination is a plain `struct cpumask *`, such as a task's `cpus_ptr`, which
+    /// 6.15-7.1 let a program overwrite. The verifier's refusal is `-EINVAL` ("expected pointer to STRUCT
+    /// bpf_cpumask but R1 has a pointer to STRUCT cpumask"). A stable backport reached the 6.18 series (the
+    /// host's 6.18.44 refuses); the commit is not pinned yet.
     CpumaskPopulateBpfCpumaskArg {
         area: Cpumask,
         since: (7, 2),
-        stable: [],
+        stable: [(6, 18, 44)],
         commit: "",
         summary: "bpf_cpumask_populate's destination must be a struct bpf_cpumask",
     }

@@ -437,6 +437,8 @@ fn lit_step(m: &mut [Lit; 3], op: CpumaskOp, prev: &mut u32, src: &[u8]) -> R {
             R::I(0)
         }
         AcquireRelease { .. } => R::Usage(2, 1),
+        // A load-time verdict with no run-time effect: never generated here (tests/cpumask_versions.rs).
+        PopulatePlain => R::Void,
     }
 }
 
@@ -500,6 +502,7 @@ fn model_step(m: &[BpfCpumask; 3], op: CpumaskOp, cur: &mut DistributeCursor, sr
             r.release();
             R::Usage(acquired, x(d).usage())
         }
+        PopulatePlain => R::Void,
     }
 }
 

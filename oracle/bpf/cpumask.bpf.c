@@ -40,7 +40,10 @@ extern void bpf_cpumask_copy(struct bpf_cpumask *dst, const struct cpumask *src)
 extern __u32 bpf_cpumask_any_distribute(const struct cpumask *cpumask) __ksym;
 extern __u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1, const struct cpumask *src2) __ksym;
 extern __u32 bpf_cpumask_weight(const struct cpumask *cpumask) __ksym;
-extern int bpf_cpumask_populate(struct cpumask *cpumask, void *src, unsigned long src__sz) __ksym;
+/* 6.15 and later: weak, so the object loads where it is missing (the calls sit behind bpf_ksym_exists,
+ * which the verifier resolves at load time). The destination's type changed in 7.2 (struct bpf_cpumask *);
+ * libbpf does not compare struct names in kfunc prototypes, so one declaration fits every kernel. */
+extern int bpf_cpumask_populate(struct cpumask *cpumask, void *src, unsigned long src__sz) __ksym __weak;
 
 #define MAX_OPS 12
 #define NMASKS 3
@@ -52,8 +55,11 @@ enum {
 	OP_FIRST, OP_FIRST_ZERO, OP_FIRST_AND, OP_SET_CPU, OP_CLEAR_CPU, OP_TEST_CPU, OP_TEST_AND_SET_CPU,
 	OP_TEST_AND_CLEAR_CPU, OP_SETALL, OP_CLEAR, OP_AND, OP_OR, OP_XOR, OP_EQUAL, OP_INTERSECTS, OP_SUBSET,
 	OP_EMPTY, OP_FULL, OP_COPY, OP_ANY_DISTRIBUTE, OP_ANY_AND_DISTRIBUTE, OP_WEIGHT, OP_POPULATE,
-	OP_ACQUIRE_RELEASE,
+	OP_ACQUIRE_RELEASE, OP_POPULATE_PLAIN,
 };
+
+/* aux[i] of a populate when the kernel has no bpf_cpumask_populate. */
+#define ABSENT 0xab5e
 
 struct cm_op {
 	__u32 code;
@@ -223,9 +229,15 @@ int cpumask_run(struct cpumask_args *args)
 
 			if (size > SRC_CAP - 16)
 				size = SRC_CAP - 16;
-			ret[i] = bpf_cpumask_populate((struct cpumask *)PICK(op->d), &src[off], size);
+			if (bpf_ksym_exists(bpf_cpumask_populate))
+				ret[i] = bpf_cpumask_populate((struct cpumask *)PICK(op->d), &src[off], size);
+			else
+				aux[i] = ABSENT;
 			break;
 		}
+		case OP_POPULATE_PLAIN:
+			/* A load-time verdict (populate_plain below), measured by the oracle when it opens. */
+			break;
 		case OP_ACQUIRE_RELEASE:
 			acq = bpf_cpumask_acquire(PICK(op->d));
 			aux[i] = usage_of(acq, raw_len, usage_off);
@@ -244,5 +256,37 @@ int cpumask_run(struct cpumask_args *args)
 	bpf_cpumask_release(m2);
 	bpf_cpumask_release(m1);
 	bpf_cpumask_release(m0);
+	return 0;
+}
+
+/* The load-time verdict on populate's destination type: a program whose destination is a plain
+ * `struct cpumask *` (a task's cpus_ptr, RCU-protected and trusted in a tp_btf program), and the same
+ * program with a `struct bpf_cpumask *` (the control: if it does not load, the kernel cannot judge the
+ * first). Both are autoload-off; the oracle loads each alone and reads only whether it loads. Neither is
+ * ever attached. */
+struct task_struct {
+	const struct cpumask *cpus_ptr;
+} __attribute__((preserve_access_index));
+
+SEC("?tp_btf/task_newtask")
+int populate_plain(__u64 *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx[0];
+
+	if (bpf_ksym_exists(bpf_cpumask_populate))
+		ret[0] = bpf_cpumask_populate((struct cpumask *)task->cpus_ptr, src, sizeof(src));
+	return 0;
+}
+
+SEC("?tp_btf/task_newtask")
+int populate_control(__u64 *ctx)
+{
+	struct bpf_cpumask *m = bpf_cpumask_create();
+
+	if (!m)
+		return 0;
+	if (bpf_ksym_exists(bpf_cpumask_populate))
+		ret[0] = bpf_cpumask_populate((struct cpumask *)m, src, sizeof(src));
+	bpf_cpumask_release(m);
 	return 0;
 }

@@ -10,7 +10,10 @@
 //! so only part of their answer is deterministic; both sides report it through [`distribute_step`].
 
 use super::{ByteImage, Case};
-use crate::cpumask::{BpfCpumask, CpumaskAlloc, CpumaskGeometry, DistributeCursor};
+use crate::cpumask::{
+    abi, check_populate, BpfCpumask, CpumaskAlloc, CpumaskGeometry, DistributeCursor, LoadRefusal, PopulateDst,
+};
+use crate::prog::Func;
 use crate::KernelProfile;
 use serde::{Deserialize, Serialize};
 
@@ -139,6 +142,9 @@ pub enum CpumaskOp {
     Populate { d: u8, offset: u32, size: u32 },
     /// `r = bpf_cpumask_acquire(d)`, read the refcount, `bpf_cpumask_release(r)`, read it again.
     AcquireRelease { d: u8 },
+    /// Whether a program that calls `bpf_cpumask_populate` with a plain `struct cpumask *` destination (a
+    /// task's `cpus_ptr`) loads: a load-time verdict, which the oracle measures once per kernel.
+    PopulatePlain,
 }
 
 /// The operation's fields as the program reads them: `[code, cpu, d, a, b, off, size]`.
@@ -151,7 +157,7 @@ impl CpumaskOp {
     }
 
     /// Every operation's name, by code.
-    pub const NAMES: [&'static str; 24] = [
+    pub const NAMES: [&'static str; 25] = [
         "first",
         "first_zero",
         "first_and",
@@ -176,6 +182,7 @@ impl CpumaskOp {
         "weight",
         "populate",
         "acquire_release",
+        "populate_plain",
     ];
 
     /// The program's encoding (`struct cm_op`).
@@ -207,6 +214,7 @@ impl CpumaskOp {
             Weight { a } => [21, 0, 0, m(a), 0, 0, 0],
             Populate { d, offset, size } => [22, 0, m(d), 0, 0, offset, size],
             AcquireRelease { d } => [23, 0, m(d), 0, 0, 0, 0],
+            PopulatePlain => [24, 0, 0, 0, 0, 0, 0],
         }
     }
 }
@@ -235,6 +243,11 @@ pub enum Step {
     /// A distribute result that is a CPU `< nr_cpu_ids` set in the mask(s): all that the kernel's shared
     /// per-CPU cursor leaves deterministic when more than one CPU qualifies.
     Distributed,
+    /// The kfunc is not in this kernel (the program's weak `__ksym` is unresolved: `bpf_ksym_exists` is
+    /// false), so no program that calls it loads.
+    Absent,
+    /// A load-time verdict: 0 if the program loads, else the load's negative errno.
+    Load(i32),
     /// The refcount while the extra reference was held, and after it was released.
     Usage {
         /// `usage` after `bpf_cpumask_acquire`.
@@ -302,17 +315,26 @@ pub fn populate_args(offset: u32, size: u32) -> (usize, usize) {
     ((offset % SRC_OFF_CAP) as usize, size.min(SRC_SIZE_CAP) as usize)
 }
 
+/// The step of a [`CpumaskOp::PopulatePlain`] for the verdict `verdict`: [`Step::Absent`] when the kernel
+/// has no `bpf_cpumask_populate`, else [`Step::Load`] with 0 or the refusal's negative errno.
+pub fn populate_plain_step(verdict: Result<(), LoadRefusal>) -> Step {
+    match verdict {
+        Ok(()) => Step::Load(0),
+        Err(e) => e.errno().map_or(Step::Absent, |e| Step::Load(e.to_ret_i32())),
+    }
+}
+
 /// Reads a mask back as the program does.
 pub fn readback(m: &BpfCpumask) -> MaskReadback {
     let mut raw = m.to_bytes();
     raw.extend_from_slice(&m.usage().to_le_bytes());
     MaskReadback {
-        test_cpu: (0..TEST_BITS).filter(|&c| m.test_cpu(c)).collect(),
-        first: m.first(),
-        first_zero: m.first_zero(),
-        weight: m.weight(),
-        empty: m.empty(),
-        full: m.full(),
+        test_cpu: (0..TEST_BITS).filter(|&c| abi::bpf_cpumask_test_cpu(c, m)).collect(),
+        first: abi::bpf_cpumask_first(m),
+        first_zero: abi::bpf_cpumask_first_zero(m),
+        weight: abi::bpf_cpumask_weight(m),
+        empty: abi::bpf_cpumask_empty(m),
+        full: abi::bpf_cpumask_full(m),
         raw: ByteImage::new(&raw),
     }
 }
@@ -321,6 +343,8 @@ impl Case for CpumaskCase {
     type Outcome = CpumaskOutcome;
     const AREA: &'static str = "cpumask";
 
+    /// Runs the case through the ABI face ([`crate::cpumask::abi`]), the one kfunc-dispatching runtimes use,
+    /// so that every recorded kernel answer checks it.
     fn run_model(&self, profile: &KernelProfile) -> CpumaskOutcome {
         let alloc = CpumaskAlloc::new(profile);
         let none = CpumaskOutcome { created: 0, steps: vec![], masks: vec![] };
@@ -337,66 +361,69 @@ impl Case for CpumaskCase {
         for op in self.ops.iter().take(MAX_OPS) {
             use CpumaskOp::*;
             let step = match *op {
-                First { a } => Step::U32(pick(a).first()),
-                FirstZero { a } => Step::U32(pick(a).first_zero()),
-                FirstAnd { a, b } => Step::U32(pick(a).first_and(pick(b))),
+                First { a } => Step::U32(abi::bpf_cpumask_first(pick(a))),
+                FirstZero { a } => Step::U32(abi::bpf_cpumask_first_zero(pick(a))),
+                FirstAnd { a, b } => Step::U32(abi::bpf_cpumask_first_and(pick(a), pick(b))),
                 SetCpu { cpu, d } => {
-                    pick(d).set_cpu(cpu);
+                    abi::bpf_cpumask_set_cpu(cpu, pick(d));
                     Step::Void
                 }
                 ClearCpu { cpu, d } => {
-                    pick(d).clear_cpu(cpu);
+                    abi::bpf_cpumask_clear_cpu(cpu, pick(d));
                     Step::Void
                 }
-                TestCpu { cpu, a } => Step::Bool(pick(a).test_cpu(cpu)),
-                TestAndSetCpu { cpu, d } => Step::Bool(pick(d).test_and_set_cpu(cpu)),
-                TestAndClearCpu { cpu, d } => Step::Bool(pick(d).test_and_clear_cpu(cpu)),
+                TestCpu { cpu, a } => Step::Bool(abi::bpf_cpumask_test_cpu(cpu, pick(a))),
+                TestAndSetCpu { cpu, d } => Step::Bool(abi::bpf_cpumask_test_and_set_cpu(cpu, pick(d))),
+                TestAndClearCpu { cpu, d } => Step::Bool(abi::bpf_cpumask_test_and_clear_cpu(cpu, pick(d))),
                 Setall { d } => {
-                    pick(d).setall();
+                    abi::bpf_cpumask_setall(pick(d));
                     Step::Void
                 }
                 Clear { d } => {
-                    pick(d).clear();
+                    abi::bpf_cpumask_clear(pick(d));
                     Step::Void
                 }
-                And { d, a, b } => Step::Bool(pick(d).and(pick(a), pick(b))),
+                And { d, a, b } => Step::Bool(abi::bpf_cpumask_and(pick(d), pick(a), pick(b))),
                 Or { d, a, b } => {
-                    pick(d).or(pick(a), pick(b));
+                    abi::bpf_cpumask_or(pick(d), pick(a), pick(b));
                     Step::Void
                 }
                 Xor { d, a, b } => {
-                    pick(d).xor(pick(a), pick(b));
+                    abi::bpf_cpumask_xor(pick(d), pick(a), pick(b));
                     Step::Void
                 }
-                Equal { a, b } => Step::Bool(pick(a).equal(pick(b))),
-                Intersects { a, b } => Step::Bool(pick(a).intersects(pick(b))),
-                Subset { a, b } => Step::Bool(pick(a).subset(pick(b))),
-                Empty { a } => Step::Bool(pick(a).empty()),
-                Full { a } => Step::Bool(pick(a).full()),
+                Equal { a, b } => Step::Bool(abi::bpf_cpumask_equal(pick(a), pick(b))),
+                Intersects { a, b } => Step::Bool(abi::bpf_cpumask_intersects(pick(a), pick(b))),
+                Subset { a, b } => Step::Bool(abi::bpf_cpumask_subset(pick(a), pick(b))),
+                Empty { a } => Step::Bool(abi::bpf_cpumask_empty(pick(a))),
+                Full { a } => Step::Bool(abi::bpf_cpumask_full(pick(a))),
                 Copy { d, a } => {
-                    pick(d).copy_from(pick(a));
+                    abi::bpf_cpumask_copy(pick(d), pick(a));
                     Step::Void
                 }
                 AnyDistribute { a } => {
-                    let cpu = pick(a).any_distribute(&mut cursor);
-                    distribute_step(cpu, pick(a).test_cpu(cpu), nr_cpu_ids)
+                    let cpu = abi::bpf_cpumask_any_distribute(pick(a), &mut cursor);
+                    distribute_step(cpu, abi::bpf_cpumask_test_cpu(cpu, pick(a)), nr_cpu_ids)
                 }
                 AnyAndDistribute { a, b } => {
-                    let cpu = pick(a).any_and_distribute(pick(b), &mut cursor);
-                    distribute_step(cpu, pick(a).test_cpu(cpu) && pick(b).test_cpu(cpu), nr_cpu_ids)
+                    let cpu = abi::bpf_cpumask_any_and_distribute(pick(a), pick(b), &mut cursor);
+                    let both = abi::bpf_cpumask_test_cpu(cpu, pick(a)) && abi::bpf_cpumask_test_cpu(cpu, pick(b));
+                    distribute_step(cpu, both, nr_cpu_ids)
                 }
-                Weight { a } => Step::U32(pick(a).weight()),
+                Weight { a } => Step::U32(abi::bpf_cpumask_weight(pick(a))),
+                Populate { .. } if !pick(0).has_kfunc(Func::CpumaskPopulate) => Step::Absent,
                 Populate { d, offset, size } => {
                     let (off, len) = populate_args(offset, size);
                     // The base of the program's buffer is aligned to 8, so the address is `off` modulo 8.
-                    Step::Int(crate::cpumask::abi::bpf_cpumask_populate(pick(d), &src[off..off + len], off))
+                    Step::Int(abi::bpf_cpumask_populate(pick(d), &src[off..off + len], off))
                 }
                 AcquireRelease { d } => {
-                    let r = pick(d).acquire();
+                    let r = abi::bpf_cpumask_acquire(pick(d));
                     let acquired = pick(d).usage();
-                    r.release();
+                    abi::bpf_cpumask_release(r);
                     Step::Usage { acquired, released: pick(d).usage() }
                 }
+                PopulatePlain => populate_plain_step(check_populate(pick(0).rules(), PopulateDst::Cpumask)),
             };
             steps.push(step);
         }

@@ -4,10 +4,18 @@
 //! [`MAX_OPS`] kfunc calls read from `.bss`, a readback of every mask (kfuncs and raw memory), three
 //! releases. Distribute results are compared only in their deterministic part ([`distribute_step`]): a CPU
 //! below `nr_cpu_ids` that `bpf_cpumask_test_cpu` finds in the mask(s), or the exact "nothing" value.
+//!
+//! The object loads on every kernel that has the family: `bpf_cpumask_populate` (6.15) is a weak `__ksym`
+//! behind `bpf_ksym_exists`, so a kernel without it runs every other kfunc and answers [`Step::Absent`] for
+//! it. What the kernel has is probed at run time from its BTF (`/sys/kernel/btf/vmlinux`): a kernel without
+//! `bpf_cpumask_create` does not open the area, and says so. The verdict on `populate`'s destination type
+//! ([`CpumaskOp::PopulatePlain`]) is measured once when the area opens, by loading the object's two
+//! autoload-off programs one at a time.
 
 use crate::conformance::Area;
 use crate::kernel::{self, skel::cpumask as skel, OracleError, Pod};
 use crate::rng::Rng;
+use bpf_model::cpumask::CpumaskAlloc;
 use bpf_model::cpumask::CpumaskGeometry;
 use bpf_model::vectors::cpumask::{
     distribute_step, CpumaskCase, CpumaskOp, CpumaskOutcome, MaskReadback, SrcFill, SrcPattern, Step, MAX_OPS, NMASKS,
@@ -15,6 +23,99 @@ use bpf_model::vectors::cpumask::{
 };
 use bpf_model::vectors::ByteImage;
 use bpf_model::KernelProfile;
+use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+use libbpf_rs::OpenObject;
+use std::mem::MaybeUninit;
+
+/// `aux[i]` of a populate whose kfunc the kernel lacks (the program's `ABSENT`).
+const ABSENT: u32 = 0xab5e;
+/// Kinds of operation the generator draws from: every [`CpumaskOp`] but [`CpumaskOp::PopulatePlain`].
+const RUN_KINDS: u64 = 24;
+
+/// Whether the kernel's BTF names the function `name` (a `\0name\0` string of `/sys/kernel/btf/vmlinux`).
+fn btf_has(btf: &[u8], name: &str) -> bool {
+    let needle: Vec<u8> = [&[0u8][..], name.as_bytes(), &[0u8][..]].concat();
+    btf.windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+/// The errno of a failed load (libbpf reports it as an OS error), or `EINVAL` where it names none.
+fn load_errno(e: &libbpf_rs::Error) -> i32 {
+    let text = e.to_string();
+    text.rsplit_once("os error ")
+        .and_then(|(_, rest)| rest.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok())
+        .unwrap_or(22)
+}
+
+/// What libbpf printed during [`load_only`] (the verifier's log of a refused program).
+static LIBBPF_LOG: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+fn collect_log(_level: libbpf_rs::PrintLevel, msg: String) {
+    if let Ok(mut log) = LIBBPF_LOG.lock() {
+        log.push_str(&msg);
+    }
+}
+
+/// The line of the verifier's log that says why (the last that is not libbpf's own or a dump).
+fn refusal_line(log: &str) -> String {
+    log.lines()
+        .map(str::trim)
+        .rfind(|l| {
+            !l.is_empty()
+                && !l.starts_with("libbpf:")
+                && !l.starts_with("--")
+                && !l.starts_with("processed")
+                && !l.starts_with(|c: char| c.is_ascii_digit() || c == ';' || c == 'R')
+        })
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Loads the object with only the program `pick` chooses; whether it loaded, or its errno and the
+/// verifier's reason.
+fn load_only(
+    pick: impl FnOnce(&mut skel::OpenCpumaskSkel<'static>),
+) -> Result<skel::CpumaskSkel<'static>, (i32, String)> {
+    let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
+    let mut open = skel::CpumaskSkelBuilder::default().open(storage).map_err(|e| (load_errno(&e), e.to_string()))?;
+    open.progs.cpumask_run.set_autoload(false);
+    pick(&mut open);
+    if let Ok(mut log) = LIBBPF_LOG.lock() {
+        log.clear();
+    }
+    let old = libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, collect_log)));
+    let loaded = open.load();
+    libbpf_rs::set_print(old);
+    loaded.map_err(|e| {
+        let why = LIBBPF_LOG.lock().map(|l| refusal_line(&l)).unwrap_or_default();
+        (load_errno(&e), if why.is_empty() { e.to_string() } else { why })
+    })
+}
+
+/// The kernel's verdict on a `bpf_cpumask_populate` whose destination is a plain `struct cpumask *`:
+/// `Some(step)` where it can judge, `None` (with the reason on stderr) where the control program, whose
+/// destination is a `struct bpf_cpumask *`, does not load either.
+fn populate_plain_verdict(btf: &[u8]) -> Option<Step> {
+    if !btf_has(btf, "bpf_cpumask_populate") {
+        return Some(Step::Absent);
+    }
+    if let Err((errno, msg)) = load_only(|o| o.progs.populate_control.set_autoload(true)) {
+        eprintln!(
+            "cpumask: populate's destination type not judged on this kernel: the control program does not load \
+             (errno {errno}): {msg}"
+        );
+        return None;
+    }
+    Some(match load_only(|o| o.progs.populate_plain.set_autoload(true)) {
+        Ok(_) => {
+            eprintln!("cpumask: populate with a plain struct cpumask * destination loads");
+            Step::Load(0)
+        }
+        Err((errno, why)) => {
+            eprintln!("cpumask: populate with a plain struct cpumask * destination is refused (errno {errno}): {why}");
+            Step::Load(-errno)
+        }
+    })
+}
 
 // SAFETY: `cpumask_args` is the skeleton's repr(C) struct of u32/i32 fields.
 unsafe impl Pod for skel::types::cpumask_args {}
@@ -23,6 +124,8 @@ unsafe impl Pod for skel::types::cpumask_args {}
 pub struct CpumaskArea {
     skel: skel::CpumaskSkel<'static>,
     geo: CpumaskGeometry,
+    /// The kernel's verdict for [`CpumaskOp::PopulatePlain`] (`None`: not judged here).
+    plain: Option<Step>,
 }
 
 impl CpumaskArea {
@@ -65,7 +168,12 @@ impl CpumaskArea {
         CpumaskOp::Populate { d, offset, size }
     }
 
-    /// One operation of kind `code` (0..24) on random masks.
+    /// The verdict [`CpumaskOp::PopulatePlain`] gets on this kernel, if it can judge it.
+    pub fn populate_plain_verdict(&self) -> Option<Step> {
+        self.plain
+    }
+
+    /// One operation of kind `code` (0..25) on random masks.
     fn op(&self, rng: &mut Rng, code: u64) -> CpumaskOp {
         use CpumaskOp::*;
         let m = |rng: &mut Rng| rng.below(NMASKS as u64) as u8;
@@ -94,7 +202,8 @@ impl CpumaskArea {
             20 => AnyAndDistribute { a, b },
             21 => Weight { a },
             22 => self.populate(rng, d),
-            _ => AcquireRelease { d },
+            23 => AcquireRelease { d },
+            _ => PopulatePlain,
         }
     }
 
@@ -152,7 +261,9 @@ impl CpumaskArea {
                     | Empty { .. }
                     | Full { .. } => Step::Bool(r != 0),
                     AnyDistribute { .. } | AnyAndDistribute { .. } => distribute_step(r as u32, bss.aux[i] != 0, n),
+                    Populate { .. } if bss.aux[i] == ABSENT => Step::Absent,
                     Populate { .. } => Step::Int(r as i32),
+                    PopulatePlain => self.plain.unwrap_or(Step::Load(i32::MIN)),
                     AcquireRelease { .. } => Step::Usage { acquired: bss.aux[i], released: bss.aux2[i] },
                     SetCpu { .. }
                     | ClearCpu { .. }
@@ -185,14 +296,31 @@ impl Area for CpumaskArea {
     type Case = CpumaskCase;
     const DEFAULT_CASES: u64 = 50_000;
 
+    /// Opens the area, or says why this kernel cannot run it: no cpumask kfuncs in its BTF (checked first,
+    /// and compared with what the model says of the profile's version), or a profile without a geometry.
     fn open(profile: &KernelProfile) -> Result<Self, OracleError> {
+        let btf = std::fs::read("/sys/kernel/btf/vmlinux")
+            .map_err(|e| OracleError::Kernel(format!("reading /sys/kernel/btf/vmlinux: {e}")))?;
+        let model = CpumaskAlloc::open(profile);
+        if !btf_has(&btf, "bpf_cpumask_create") {
+            let agrees = match &model {
+                Err(e) => format!("the model agrees: {e}"),
+                Ok(_) => format!("the model DISAGREES: it gives {} the cpumask kfuncs", profile.version),
+            };
+            return Err(OracleError::Kernel(format!(
+                "kernel {} lacks the cpumask area: no bpf_cpumask_create in its BTF ({agrees})",
+                profile.release
+            )));
+        }
         let geo = CpumaskGeometry::from_profile(profile)
             .map_err(|e| OracleError::Kernel(format!("profile has no cpumask geometry: {e}")))?;
-        Ok(CpumaskArea { skel: kernel::load(skel::CpumaskSkelBuilder::default(), "cpumask.bpf.c")?, geo })
+        let skel = kernel::load(skel::CpumaskSkelBuilder::default(), "cpumask.bpf.c")?;
+        Ok(CpumaskArea { skel, geo, plain: populate_plain_verdict(&btf) })
     }
 
     /// A random prefix of 0..11 operations biased to the ones that make tails and edges (setall, populate,
-    /// or/xor/copy), then one operation of a kind drawn uniformly from all 24 (the label).
+    /// or/xor/copy), then one operation of a kind drawn uniformly from all 24 run-time kinds, and 1 in 25 of
+    /// the time the load-time `populate_plain` where this kernel judges it (the label).
     fn generate(&mut self, rng: &mut Rng) -> CpumaskCase {
         let pattern = *rng.pick(&[
             SrcPattern::Zero,
@@ -206,10 +334,11 @@ impl Area for CpumaskArea {
         let prefix = rng.below(MAX_OPS as u64) as usize;
         let mut ops = Vec::with_capacity(prefix + 1);
         for _ in 0..prefix {
-            let code = if rng.chance(1, 2) { *rng.pick(&[3, 8, 22, 22, 11, 12, 18, 10, 6]) } else { rng.below(24) };
+            let code =
+                if rng.chance(1, 2) { *rng.pick(&[3, 8, 22, 22, 11, 12, 18, 10, 6]) } else { rng.below(RUN_KINDS) };
             ops.push(self.op(rng, code));
         }
-        let last = rng.below(24);
+        let last = rng.below(RUN_KINDS + u64::from(self.plain.is_some()));
         ops.push(self.op(rng, last));
         CpumaskCase { src, ops }
     }
