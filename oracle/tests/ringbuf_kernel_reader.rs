@@ -8,8 +8,8 @@
 //! `bpf_model`.
 
 use bpf_model::ringbuf::kernel::{
-    map_info, record_ready, AsyncConsumer, KernelRingBuf, KernelUserRingBuf, ModelRing, RingFd, BPF_MAP_TYPE_RINGBUF,
-    BPF_MAP_TYPE_USER_RINGBUF,
+    map_info, open_pinned, record_ready, AsyncConsumer, KernelRingBuf, KernelUserRingBuf, ModelRing, RingFd,
+    BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_USER_RINGBUF,
 };
 use bpf_model::ringbuf::{Consumer, RingBuf, RingMemory, UserRingBuf, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP};
 use bpf_model::{Errno, KernelProfile};
@@ -380,7 +380,7 @@ fn model_commit_right_as_the_reader_sleeps_never_leaves_it_asleep() {
 /// A reader that takes one record per wakeup. The kernel wakes only a consumer that is at the committed
 /// record, so after one program run of 48 records there is one wakeup: a reader that waits on the fd
 /// for each record (aya's `AsyncFd` pattern, taking one `next()` per readiness) sleeps with 47 records
-/// in the ring; `AsyncConsumer::readable` looks at the ring first and takes all 48.
+/// in the ring; `AsyncConsumer::readable` and `Consumer::wait` look at the ring first and take all 48.
 #[test]
 fn one_record_per_wakeup_needs_the_look_before_the_wait() {
     if !kernel_available("one_record_per_wakeup_needs_the_look_before_the_wait") {
@@ -413,6 +413,14 @@ fn one_record_per_wakeup_needs_the_look_before_the_wait() {
     println!("one record per wakeup: the naive reader got {naive} of {n} before it slept on data; AsyncConsumer got the rest");
     assert!(naive < n, "the naive reader should have been left asleep with data");
     assert_eq!(ours, n);
+    // Blocking: one record per `Consumer::wait`.
+    let mut c = Consumer::new(KernelRingBuf::new(rig.ring()).expect("open"));
+    rig.produce(u64::from(n), n, 0);
+    let mut got = 0;
+    while got < n {
+        assert!(c.wait(Some(STALL)), "asleep {STALL:?} on data after {got} records");
+        got += c.consume(1, |_| 0).expect("consume") as u32;
+    }
 }
 
 /// A commit with `BPF_RB_NO_WAKEUP` does not end a wait; `BPF_RB_FORCE_WAKEUP` does even when the consumer
@@ -665,6 +673,17 @@ fn opening_a_non_ring_or_closed_fd_is_an_errno() {
         Errno::EACCES,
     ];
     assert_eq!(got.map(|(_, e)| e), want);
+    // BPF_OBJ_GET of a path that is no pinned object (this machine mounts no BPF filesystem to pin in).
+    let pinned = [
+        open_pinned(std::path::Path::new("/nonexistent/bpf_model_ring")).map(|_| ()).unwrap_err(),
+        open_pinned(std::path::Path::new("/dev/null")).map(|_| ()).unwrap_err(),
+        open_pinned(std::path::Path::new("a\0b")).map(|_| ()).unwrap_err(),
+    ];
+    println!(
+        "open_pinned: missing {}, not in a BPF filesystem {}, NUL in the path {}",
+        pinned[0], pinned[1], pinned[2]
+    );
+    assert_eq!(pinned, [Errno::ENOENT, Errno::EACCES, Errno::EINVAL]);
     // The fd the ring was opened on is still the caller's, and a read-write fd of the same map opens.
     assert!(KernelRingBuf::new(rig.ring()).is_ok());
     assert!(KernelRingBuf::from_owned(map_fd_by_id(ring.id, 0)).is_ok());

@@ -87,7 +87,7 @@ pub fn map_info(fd: BorrowedFd<'_>) -> Result<MapInfo, Errno> {
 /// `BPF_OBJ_GET`: a new fd of the map (or other object) pinned at `path` in a BPF filesystem.
 ///
 /// Kernel: `kernel/bpf/inode.c`, `bpf_obj_get_user()`: no such path → `ENOENT`; a path that is not a pinned
-/// BPF object → `EPERM` or `EACCES`.
+/// BPF object (`/dev/null`) → `EACCES`. A path with a NUL byte → `EINVAL` (here, before the call).
 pub fn open_pinned(path: &std::path::Path) -> Result<OwnedFd, Errno> {
     use std::os::unix::ffi::OsStrExt;
     let mut c = path.as_os_str().as_bytes().to_vec();
