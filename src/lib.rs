@@ -46,7 +46,8 @@
 //! ```
 //!
 //! Features: `vectors` (off by default) adds the case and outcome types of the recorded kernel vectors
-//! and their replay, with serde.
+//! and their replay, with serde; `kernel` (off) reads and writes real kernel ring buffers from their map
+//! fds (`ringbuf::kernel`, libc only); `tokio` (off) adds its `AsyncConsumer`.
 
 #![warn(missing_docs)]
 

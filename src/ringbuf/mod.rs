@@ -75,6 +75,8 @@
 //! ```
 
 mod consumer;
+#[cfg(all(feature = "kernel", not(loom)))]
+pub mod kernel;
 mod layout;
 mod producer;
 mod user;
