@@ -44,7 +44,11 @@
 //! ```
 
 mod adapt;
+#[cfg(feature = "rbpf")]
+mod elf;
 mod printk;
+#[cfg(feature = "rbpf")]
+pub mod rbpf;
 
 use crate::cpumask::{BpfCpumask, CpumaskAlloc, DistributeCursor};
 use crate::dynptr::{Dynptr, DynptrType, Slice, DYNPTR_RDONLY_BIT, DYNPTR_SIZE_MASK, DYNPTR_TYPE_SHIFT};
