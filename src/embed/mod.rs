@@ -270,6 +270,7 @@ struct Live {
 /// Functions a runtime needs beside the model's: their helper ids.
 const BPF_FUNC_MAP_LOOKUP_ELEM: u32 = 1;
 const BPF_FUNC_TRACE_PRINTK: u32 = 6;
+const BPF_FUNC_PROBE_READ_KERNEL: u32 = 113;
 
 /// The environment: the profile's kernel, its maps, cpumask objects and sockets, and the trace output.
 pub struct Env {
@@ -343,7 +344,7 @@ impl Env {
             live: BTreeMap::new(),
             cpumasks: HashMap::new(),
             next_cpumask: 1,
-            cursor: DistributeCursor::new(u32::MAX),
+            cursor: DistributeCursor::default(),
             socks: Vec::new(),
             trace: Vec::new(),
         })
@@ -657,11 +658,13 @@ impl Env {
     // Dispatch.
 
     /// A helper call by uapi id (`call <id>`): the model's helpers, `bpf_map_lookup_elem` (1) on ARRAY
-    /// maps, and `bpf_trace_printk` (6), whose lines [`Env::trace_output`] returns.
+    /// maps, `bpf_trace_printk` (6), whose lines [`Env::trace_output`] returns, and
+    /// `bpf_probe_read_kernel` (113) over the environment's memory and cpumask objects.
     pub fn call_helper(&mut self, mem: &dyn Memory, id: u32, args: [u64; 5]) -> Result<u64, Fault> {
         match id {
             BPF_FUNC_MAP_LOOKUP_ELEM => return self.map_lookup_elem(mem, args),
             BPF_FUNC_TRACE_PRINTK => return self.trace_printk(mem, args),
+            BPF_FUNC_PROBE_READ_KERNEL => return self.probe_read_kernel(mem, args),
             _ => {}
         }
         match Func::ALL.iter().copied().find(|f| f.helper_id() == Some(id)) {
@@ -1021,6 +1024,39 @@ impl Env {
                 Ok(n as u64)
             }
             Err(e) => Ok(e.to_ret() as u64),
+        }
+    }
+
+    /// `bpf_probe_read_kernel(void *dst, u32 size, const void *unsafe_ptr)`: `copy_from_kernel_nofault()`,
+    /// and on failure `dst` zeroed and `-EFAULT`. Kernel memory here is the environment's: program and
+    /// map memory, and a cpumask object (`struct bpf_cpumask`: the `cpumask_t` bits, then the `usage`
+    /// refcount) at its handle. A range that leaves the object is a failure here; in the kernel it reads
+    /// whatever lies beyond, which the model does not know.
+    fn probe_read_kernel(&mut self, mem: &dyn Memory, a: [u64; 5]) -> Result<u64, Fault> {
+        let dst = self.cells(mem, a[0], u64::from(u32_arg(a[1])), Access::Write)?;
+        let len = dst.len() as u64;
+        let src = a[2];
+        let from_mask = self.cpumasks.iter().find_map(|(&h, refs)| {
+            let m = refs.first()?;
+            let mut obj = m.to_bytes();
+            obj.extend_from_slice(&m.usage().to_le_bytes());
+            let start = src.checked_sub(h)?;
+            let end = start.checked_add(len)?;
+            (end <= obj.len() as u64).then(|| obj[start as usize..end as usize].to_vec())
+        });
+        let bytes = match from_mask {
+            Some(b) => Some(b),
+            None => self.cells(mem, src, len, Access::Read).ok().map(|c| c.iter().map(Cell::get).collect()),
+        };
+        match bytes {
+            Some(b) => {
+                cells_write(dst, &b);
+                Ok(0)
+            }
+            None => {
+                dst.iter().for_each(|c| c.set(0));
+                Ok(Errno::EFAULT.to_ret() as u64)
+            }
         }
     }
 

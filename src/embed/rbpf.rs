@@ -251,7 +251,7 @@ pub fn load(env: &mut Env, elf: &[u8]) -> Result<Object, Error> {
                     }
                     0x85 => {
                         let src = insn[1] >> 4;
-                        if src == 2 || (src == 0 && y.shndx == 0) {
+                        if src == 2 || y.shndx == 0 {
                             let idx = Func::ALL
                                 .iter()
                                 .position(|f| f.is_kfunc() && f.name() == y.name)
@@ -382,6 +382,7 @@ type HelperFn = fn(u64, u64, u64, u64, u64) -> u64;
 const HELPERS: &[(u32, HelperFn)] = &[
     (1, helper::<1>),
     (6, helper::<6>),
+    (113, helper::<113>),
     (49, helper::<49>),
     (57, helper::<57>),
     (130, helper::<130>),
