@@ -90,6 +90,13 @@ pub struct Program {
 }
 
 impl Program {
+    /// A program from raw instructions (no relocations), with the loader's prologue put in front.
+    pub fn from_insns(name: &str, insns: &[u8]) -> Program {
+        let mut all = prologue();
+        all.extend_from_slice(insns);
+        Program { name: name.to_string(), section: String::new(), insns: all }
+    }
+
     /// The relocated instructions, prologue included.
     pub fn insns(&self) -> &[u8] {
         &self.insns
