@@ -53,6 +53,8 @@
 
 pub mod cpumask;
 pub mod dynptr;
+#[cfg(not(loom))]
+pub mod embed;
 pub mod errno;
 pub mod profile;
 pub mod prog;

@@ -71,6 +71,9 @@ pub fn pod_bytes_mut<T: Pod>(v: &mut T) -> &mut [u8] {
 /// Runs a SYSCALL program once with `args` as its context (`BPF_PROG_TEST_RUN`, `ctx_in` only); the
 /// kernel copies the context back into `args`. Returns the program's return value.
 pub fn run_syscall<T: Pod>(prog: &libbpf_rs::ProgramMut<'_>, args: &mut T) -> Result<u32, OracleError> {
+    if let Some(r) = crate::vm::run_syscall(prog, pod_bytes_mut(args)) {
+        return r; // `--vm rbpf`: the same program in rbpf over the model
+    }
     let input = ProgramInput { context_in: Some(pod_bytes_mut(args)), ..Default::default() };
     prog.test_run(input).map(|o| o.return_value).map_err(|e| OracleError::kernel("BPF_PROG_TEST_RUN (syscall)", e))
 }

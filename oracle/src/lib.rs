@@ -19,5 +19,6 @@ pub mod kernel;
 pub mod probe;
 pub mod rng;
 pub mod testing;
+pub mod vm;
 
 pub use kernel::OracleError;

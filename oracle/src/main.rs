@@ -1,7 +1,7 @@
 //! `bpf-oracle`: the conformance run of bpf-model against the live kernel.
 //!
 //! ```text
-//! bpf-oracle conformance [--cases N] [--seed S] [--area A]... [--record [DIR]] [--record-limit N]
+//! bpf-oracle conformance [--cases N] [--seed S] [--area A]... [--record [DIR]] [--record-limit N] [--vm rbpf]
 //! bpf-oracle probe
 //! bpf-oracle profile
 //! bpf-oracle explain FUNCTION
@@ -17,10 +17,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  bpf-oracle conformance [--cases N] [--seed S] [--area AREA]... [--record [DIR]] [--record-limit N]
+  bpf-oracle conformance [--cases N] [--seed S] [--area AREA]... [--record [DIR]] [--record-limit N] [--vm rbpf]
       Runs generated cases of every area (or the named ones) through bpf-model and the live kernel.
       Areas: dynptr, ringbuf, cpumask, sockopt, availability. --record writes the kernel's outcomes to
-      DIR/<area>.jsonl (default DIR: vectors). Exits non-zero if any area disagrees.
+      DIR/<area>.jsonl (default DIR: vectors). Exits non-zero if any area disagrees. --vm rbpf runs the
+      same programs in rbpf over the model instead of the kernel (areas: cpumask).
   bpf-oracle probe      Says whether this machine can load BPF programs, and why not.
   bpf-oracle profile    Prints the KernelProfile detected from this system.
   bpf-oracle --version  Prints the oracle's version, the kernels the model covers and the clang it used.
@@ -109,6 +110,7 @@ fn parse_num(flag: &str, v: Option<&String>) -> Result<u64, String> {
 fn conformance(args: &[String]) -> Result<ExitCode, String> {
     let mut opts = RunOpts { progress: true, ..RunOpts::default() };
     let mut wanted: Vec<String> = Vec::new();
+    let mut vm = false;
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -137,6 +139,14 @@ fn conformance(args: &[String]) -> Result<ExitCode, String> {
                     _ => "vectors".to_string(),
                 };
                 opts.record_dir = Some(PathBuf::from(dir));
+            }
+            "--vm" => {
+                match args.get(i + 1).map(String::as_str) {
+                    Some("rbpf") => vm = true,
+                    Some("kernel") => vm = false,
+                    other => return Err(format!("--vm takes rbpf or kernel, not {other:?}")),
+                }
+                i += 1;
             }
             "--record-limit" => {
                 opts.record_limit = parse_num("--record-limit", args.get(i + 1))? as usize;
@@ -169,10 +179,20 @@ fn conformance(args: &[String]) -> Result<ExitCode, String> {
         opts.cases.map_or("the default number of".to_string(), |n| n.to_string()),
         opts.seed
     );
+    let all: &[&str] = if vm { bpf_oracle::vm::AREAS } else { &AREAS };
+    if vm {
+        if opts.record_dir.is_some() {
+            return Err("--record records the kernel's outcomes; it does not go with --vm rbpf".into());
+        }
+        if let Some(w) = wanted.iter().find(|w| !all.contains(&w.as_str())) {
+            return Err(format!("--vm rbpf runs {}, not {w} (see oracle/src/vm.rs)", all.join(", ")));
+        }
+        bpf_oracle::vm::enable(&profile).map_err(|e| e.to_string())?;
+    }
     let areas: Vec<&str> = if wanted.is_empty() {
-        AREAS.to_vec()
+        all.to_vec()
     } else {
-        AREAS.iter().copied().filter(|a| wanted.iter().any(|w| w == a)).collect()
+        all.iter().copied().filter(|a| wanted.iter().any(|w| w == a)).collect()
     };
     conformance::stop_on_signals();
     let mut reports = Vec::new();
@@ -190,7 +210,15 @@ fn conformance(args: &[String]) -> Result<ExitCode, String> {
         if let Some(reason) = r.reason_line() {
             println!("{reason}");
         }
-        println!("{}", r.summary_line());
+        let line = r.summary_line();
+        if vm {
+            println!(
+                "{}",
+                line.replacen(&format!("conformance {}:", r.area), &format!("conformance {} (rbpf):", r.area), 1)
+            );
+        } else {
+            println!("{line}");
+        }
     }
     if let Some(sig) = conformance::interrupted() {
         eprintln!("bpf-oracle conformance: stopped by signal {sig}; cleaned up");
