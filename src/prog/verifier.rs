@@ -58,7 +58,37 @@ fn family_gate(func: Func, prog: &Prog) -> Option<KernelVersion> {
         Family::Cpumask => match ty {
             StructOps => Some(any),
             Syscall => Some(v(6, 11)),
-            _ => tracing_hook_floor(ty),
+            Unspec
+            | SocketFilter
+            | Kprobe
+            | SchedCls
+            | SchedAct
+            | Tracepoint
+            | Xdp
+            | PerfEvent
+            | CgroupSkb
+            | CgroupSock
+            | LwtIn
+            | LwtOut
+            | LwtXmit
+            | SockOps
+            | SkSkb
+            | CgroupDevice
+            | SkMsg
+            | RawTracepoint
+            | CgroupSockAddr
+            | LwtSeg6local
+            | LircMode2
+            | SkReuseport
+            | FlowDissector
+            | CgroupSysctl
+            | RawTracepointWritable
+            | CgroupSockopt
+            | Tracing
+            | Ext
+            | Lsm
+            | SkLookup
+            | Netfilter => tracing_hook_floor(ty),
         },
     }
 }
@@ -114,7 +144,34 @@ fn tracing_hook_floor(ty: ProgType) -> Option<KernelVersion> {
         Tracing | Lsm => Some(v(3, 18)),
         Tracepoint | PerfEvent => Some(v(6, 12)),
         RawTracepoint => Some(v(7, 0)),
-        _ => None,
+        Unspec
+        | SocketFilter
+        | Kprobe
+        | SchedCls
+        | SchedAct
+        | Xdp
+        | CgroupSkb
+        | CgroupSock
+        | LwtIn
+        | LwtOut
+        | LwtXmit
+        | SockOps
+        | SkSkb
+        | CgroupDevice
+        | SkMsg
+        | CgroupSockAddr
+        | LwtSeg6local
+        | LircMode2
+        | SkReuseport
+        | FlowDissector
+        | CgroupSysctl
+        | RawTracepointWritable
+        | CgroupSockopt
+        | StructOps
+        | Ext
+        | SkLookup
+        | Syscall
+        | Netfilter => None,
     }
 }
 
@@ -128,7 +185,32 @@ fn cgroup_hook_floor(ty: ProgType) -> Option<KernelVersion> {
         CgroupDevice | CgroupSock | CgroupSockopt | CgroupSysctl => Some(v(6, 12)),
         CgroupSockAddr => Some(v(6, 7)),
         SockOps => Some(v(6, 15)),
-        _ => None,
+        Unspec
+        | SocketFilter
+        | Kprobe
+        | SchedCls
+        | SchedAct
+        | Tracepoint
+        | Xdp
+        | PerfEvent
+        | LwtIn
+        | LwtOut
+        | LwtXmit
+        | SkSkb
+        | SkMsg
+        | RawTracepoint
+        | LwtSeg6local
+        | LircMode2
+        | SkReuseport
+        | FlowDissector
+        | RawTracepointWritable
+        | Tracing
+        | StructOps
+        | Ext
+        | Lsm
+        | SkLookup
+        | Syscall
+        | Netfilter => None,
     }
 }
 

@@ -336,7 +336,35 @@ impl AvailabilityArea {
                 ProgType::SkReuseport => (39, 0),
                 ProgType::SkLookup => (36, 0),
                 ProgType::Netfilter => (45, 0),
-                _ => (0, 0),
+                ProgType::Unspec
+                | ProgType::SocketFilter
+                | ProgType::Kprobe
+                | ProgType::SchedCls
+                | ProgType::SchedAct
+                | ProgType::Tracepoint
+                | ProgType::Xdp
+                | ProgType::PerfEvent
+                | ProgType::CgroupSkb
+                | ProgType::LwtIn
+                | ProgType::LwtOut
+                | ProgType::LwtXmit
+                | ProgType::SockOps
+                | ProgType::SkSkb
+                | ProgType::CgroupDevice
+                | ProgType::SkMsg
+                | ProgType::RawTracepoint
+                | ProgType::CgroupSockAddr
+                | ProgType::LwtSeg6local
+                | ProgType::LircMode2
+                | ProgType::FlowDissector
+                | ProgType::CgroupSysctl
+                | ProgType::RawTracepointWritable
+                | ProgType::CgroupSockopt
+                | ProgType::Tracing
+                | ProgType::StructOps
+                | ProgType::Ext
+                | ProgType::Lsm
+                | ProgType::Syscall => (0, 0),
             },
             Attach::SockAddr(h) => (h.attach_type(), 0),
             Attach::CgroupGetsockopt => (21, 0),
