@@ -300,6 +300,29 @@ rules! {
     }
 
     // ---- availability ----------------------------------------------------------------------------------
+
+    /// A helper with no prototype for the program is refused with `program of this type cannot use helper
+    /// <name>#<id>` (before: `unknown func <name>#<id>`; `-EINVAL` both). Seen: the old line on 6.1, the
+    /// new one from 6.12 on; the release in 6.2-6.12 that changed it is not pinned (no commit found).
+    HelperDenialNamesProgType {
+        area: Availability,
+        since: (6, 12),
+        stable: [],
+        commit: "",
+        summary: "helper refused with 'program of this type cannot use helper' (was 'unknown func')",
+    }
+
+    /// `bpf_setsockopt` / `bpf_getsockopt` are refused again in the `AF_UNIX` getpeername and getsockname
+    /// sock_addr hooks (`cgroup/getpeername_unix`, `cgroup/getsockname_unix`), which had them from 6.16
+    /// (refused on 6.12; accepted on 6.16, 6.17, 6.18.15, 6.18.44, 6.19, 7.0, 7.1; refused on 7.2 and 7.3).
+    /// The commit is not pinned.
+    SockoptUnixGetnameWithdrawn {
+        area: Availability,
+        since: (7, 2),
+        stable: [],
+        commit: "",
+        summary: "bpf_{set,get}sockopt refused again in the AF_UNIX getpeername/getsockname hooks",
+    }
 }
 
 impl fmt::Display for Rule {

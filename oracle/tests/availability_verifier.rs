@@ -53,6 +53,14 @@ fn explain_works_for_every_function() {
         assert!(page.starts_with(f.name()), "{f}");
         assert!(page.contains(f.doc().signature), "{f}");
         assert!(!page.contains("DISAGREE"), "{f}:\n{page}");
+        // The verdicts of the ten kernels of the matrix, from their recorded vectors: all agree.
+        let (_, matrix) = page.split_once("\nPer kernel of the matrix").expect("the per-kernel table");
+        assert!(!matrix.contains("(no vectors"), "{f}:\n{matrix}");
+        let rows: Vec<&str> =
+            matrix.lines().filter(|l| VEHICLES.iter().any(|v| l.trim_start().starts_with(v.name))).collect();
+        assert!(rows.len() >= VEHICLES.len(), "{f}:\n{matrix}");
+        assert!(rows.iter().all(|l| !l.contains('!')), "{f}: the model disagrees with a kernel:\n{matrix}");
+        assert!(rows.iter().any(|l| l.trim_end().ends_with(" ok")), "{f}: accepted nowhere on 7.3:\n{matrix}");
         if kernel {
             let agree = page.lines().filter(|l| l.ends_with(" agree")).count();
             let build = page.lines().filter(|l| l.contains("refused by this kernel build")).count();

@@ -245,6 +245,32 @@ pub fn attach_points(prog_type: ProgType) -> Vec<Attach> {
             .filter(|t| !matches!(t, ProgType::Ext | ProgType::Unspec))
             .map(Attach::ExtOf)
             .collect(),
-        _ => vec![Attach::Default],
+        Unspec
+        | SocketFilter
+        | Kprobe
+        | SchedCls
+        | SchedAct
+        | Tracepoint
+        | Xdp
+        | PerfEvent
+        | CgroupSkb
+        | CgroupSock
+        | LwtIn
+        | LwtOut
+        | LwtXmit
+        | SockOps
+        | SkSkb
+        | CgroupDevice
+        | SkMsg
+        | RawTracepoint
+        | LwtSeg6local
+        | LircMode2
+        | SkReuseport
+        | FlowDissector
+        | CgroupSysctl
+        | RawTracepointWritable
+        | SkLookup
+        | Syscall
+        | Netfilter => vec![Attach::Default],
     }
 }

@@ -38,21 +38,126 @@ pub enum Family {
     Cpumask,
 }
 
+/// A correctly typed call of a function, with the companions the verifier requires around it: what the
+/// availability cases' *full* program does (`bpf_model::vectors::availability`). Functions of one argument
+/// shape share a recipe, so a new helper or kfunc of a known shape is one row of the table below.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Recipe {
+    /// `(socket, SOL_SOCKET, SO_MARK, &buf, 4)` on the program's socket.
+    Sockopt,
+    /// `(ringbuf, &map_value, 8, 0)`.
+    RingbufOutput,
+    /// `bpf_ringbuf_reserve(ringbuf, 8, 0)`; if not NULL, `release(record, 0)`.
+    RingbufRecord {
+        /// `bpf_ringbuf_submit` or `bpf_ringbuf_discard`.
+        release: Func,
+    },
+    /// `(ringbuf, 0)`.
+    RingbufQuery,
+    /// `(&map_value, 16, 0, &dynptr)`.
+    FromMem,
+    /// `bpf_ringbuf_reserve_dynptr(ringbuf, 8, 0, &dynptr)`, then `release(&dynptr, 0)`.
+    RingbufDynptr {
+        /// `bpf_ringbuf_submit_dynptr` or `bpf_ringbuf_discard_dynptr`.
+        release: Func,
+    },
+    /// `(&buf, 8, &dynptr, 0, 0)` on a LOCAL dynptr from `bpf_dynptr_from_mem`.
+    DynptrRead,
+    /// `(&dynptr, 0, &buf, 8, 0)`.
+    DynptrWrite,
+    /// `(&dynptr, 0, 8)`.
+    DynptrRange,
+    /// `(user_ringbuf, callback, NULL, 0)`.
+    UserRingbufDrain,
+    /// `(&dynptr, 0, NULL, 8)`.
+    DynptrSlice,
+    /// `(&dynptr)`.
+    Dynptr,
+    /// `(&dynptr, &clone)`.
+    DynptrClone,
+    /// `(&dst, 0, &src, 0, 8)` between two LOCAL dynptrs.
+    DynptrCopy,
+    /// `(&dynptr, 0, 8, 0)`.
+    DynptrMemset,
+    /// `(skb, 0, &dynptr)` with the program's `sk_buff`.
+    FromSkb {
+        /// Only the context itself will do (`bpf_dynptr_from_skb_meta`), not an `sk_buff` it points to.
+        ctx_only: bool,
+    },
+    /// `(xdp_md, 0, &dynptr)` with the program's context.
+    FromXdp,
+    /// `bpf_cpumask_create()`; if not NULL, `bpf_cpumask_release()`.
+    CpumaskNew,
+    /// `bpf_cpumask_create()`, `bpf_cpumask_acquire()` of it, both released.
+    CpumaskAcquire,
+    /// `bpf_cpumask_create()`, the call, `bpf_cpumask_release()`.
+    Cpumask(CpumaskArgs),
+}
+
+/// The arguments of a cpumask kfunc, `mask` being a created `struct bpf_cpumask`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum CpumaskArgs {
+    /// `(mask)`.
+    Mask,
+    /// `(mask, mask)`.
+    TwoMasks,
+    /// `(0, mask)`.
+    CpuMask,
+    /// `(mask, mask, mask)`.
+    ThreeMasks,
+    /// `(mask, &map_value, 32)`.
+    Populate,
+}
+
+impl Recipe {
+    /// The calls of the program in program order: its companions and `func` itself.
+    pub fn calls(self, func: Func) -> Vec<Func> {
+        use Func::*;
+        match self {
+            Recipe::RingbufRecord { release } => vec![RingbufReserve, release],
+            Recipe::RingbufDynptr { release } => vec![RingbufReserveDynptr, release],
+            Recipe::DynptrRead
+            | Recipe::DynptrWrite
+            | Recipe::DynptrRange
+            | Recipe::DynptrSlice
+            | Recipe::Dynptr
+            | Recipe::DynptrClone
+            | Recipe::DynptrMemset => vec![DynptrFromMem, func],
+            Recipe::DynptrCopy => vec![DynptrFromMem, DynptrFromMem, func],
+            Recipe::CpumaskNew => vec![CpumaskCreate, CpumaskRelease],
+            Recipe::CpumaskAcquire => vec![CpumaskCreate, func, CpumaskRelease, CpumaskRelease],
+            Recipe::Cpumask(_) => vec![CpumaskCreate, func, CpumaskRelease],
+            Recipe::Sockopt
+            | Recipe::RingbufOutput
+            | Recipe::RingbufQuery
+            | Recipe::FromMem
+            | Recipe::UserRingbufDrain
+            | Recipe::FromSkb { .. }
+            | Recipe::FromXdp => vec![func],
+        }
+    }
+}
+
 macro_rules! fam_doc {
     (Sockopt) => {
         "# Program types\n\n\
          | program | since |\n|---|---|\n\
          | `BPF_PROG_TYPE_SOCK_OPS` | 4.13 (`bpf_getsockopt`: 4.15) |\n\
-         | `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`, every hook | 5.8 (seed page; the `AF_UNIX` hooks exist since 6.7; when bind, sendmsg, recvmsg, getpeername and getsockname joined connect is **UNVERIFIED**, the model uses 5.8) |\n\
+         | `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`, inet hooks (connect, bind, sendmsg, recvmsg, getpeername, getsockname, v4 and v6) | 5.8 (seed page); every kernel of the matrix accepts the call in each |\n\
+         | `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`, `AF_UNIX` connect, sendmsg, recvmsg | 6.7 (the hooks' release); accepted from 6.12 on |\n\
+         | `BPF_PROG_TYPE_CGROUP_SOCK_ADDR`, `AF_UNIX` getpeername, getsockname | 6.16: refused on 6.12, accepted from 6.16 on (the commit in 6.13-6.16 is not pinned) |\n\
          | `BPF_PROG_TYPE_CGROUP_SOCKOPT`, `cgroup/setsockopt` only | 5.15 (seed page) |\n\
+         | `BPF_PROG_TYPE_CGROUP_SOCK`, `cgroup/sock_create` (the other attach points of the type are not judged) | 6.19: refused up to 6.18.44, accepted from 6.19 on (commit not pinned) |\n\
          | `BPF_PROG_TYPE_LSM`, `lsm_cgroup/` on `sock_graft`, `inet_csk_clone`, `inet_conn_established`, `socket_post_create`, `socket_socketpair` only | 6.0 (seed page) |\n\
-         | `BPF_PROG_TYPE_STRUCT_OPS`, `tcp_congestion_ops` members other than `release` | 5.15 (**UNVERIFIED**; not on the seed page) |\n\
-         | `BPF_PROG_TYPE_TRACING`, `iter/tcp` | 5.15 (**UNVERIFIED**; not on the seed page) |\n\
-         | `BPF_PROG_TYPE_TRACING`, `iter/unix` | 5.18 (**UNVERIFIED**; not on the seed page) |\n\n\
-         Nothing else: `program of this type cannot use helper`, `-EINVAL`. The seed page lists only the first \
-         four rows; the kernel source adds the tcp_congestion_ops and iterator rows, and the live 6.18 verifier \
-         accepts the call there (`tcp_congestion_ops.init`, `iter/tcp`, `iter/unix`; refused in `.release`), \
-         so the model follows the kernel."
+         | `BPF_PROG_TYPE_STRUCT_OPS`, `tcp_congestion_ops` members other than `release` | 5.15 (source; not on the seed page) |\n\
+         | `BPF_PROG_TYPE_TRACING`, `iter/tcp` | 5.15 (source; not on the seed page) |\n\
+         | `BPF_PROG_TYPE_TRACING`, `iter/unix` | 5.18 (source; not on the seed page) |\n\n\
+         Nothing else: `program of this type cannot use helper` (6.1: `unknown func`), `-EINVAL`. The seed page \
+         lists only the sock_ops, sock_addr, cgroup sockopt and LSM rows; the kernel source adds the \
+         tcp_congestion_ops and iterator rows, and every kernel of the matrix accepts the call there \
+         (`tcp_congestion_ops.init`, `iter/tcp`, `iter/unix`; refused in `.release`), so the model follows the \
+         kernel. Versions before 6.1 are the source's: the matrix starts at 6.1, which accepts every row but \
+         the `AF_UNIX` ones (6.1 has no such hooks)."
     };
     (Ringbuf) => {
         "# Program types\n\n\
@@ -74,31 +179,35 @@ macro_rules! fam_doc {
         "# Program types\n\n\
          Registered for `BPF_PROG_TYPE_UNSPEC` (`common_btf_ids` in `kernel/bpf/helpers.c`), which \
          `btf_kfunc_id_set_contains()` checks first for every program type: all types, since the kfunc's \
-         version, but not before 6.12 for CGROUP_DEVICE, CGROUP_SOCK, CGROUP_SOCKOPT, CGROUP_SYSCTL, \
-         PERF_EVENT and TRACEPOINT, 6.7 for CGROUP_SOCK_ADDR, 6.15 for SOCK_OPS (the per-type tags of the \
-         `bpf_dynptr_memset` seed page). The seed page does not list KPROBE, RAW_TRACEPOINT, RAW_TRACEPOINT_WRITABLE, \
-         SK_MSG, SK_REUSEPORT, FLOW_DISSECTOR, SK_LOOKUP or LIRC_MODE2; the 6.18 verifier accepts the call \
-         from them (checked here for every loadable type), and the model follows the kernel."
+         version. The `bpf_dynptr_memset` seed page tags some types later (CGROUP_* and TRACEPOINT, \
+         PERF_EVENT 6.12, CGROUP_SOCK_ADDR 6.7, SOCK_OPS 6.15): those are when the types joined a kfunc hook, \
+         which a common kfunc does not need, and Debian's 6.12 accepts these kfuncs in SOCK_OPS. The seed page \
+         does not list KPROBE, RAW_TRACEPOINT, RAW_TRACEPOINT_WRITABLE, SK_MSG, SK_REUSEPORT, FLOW_DISSECTOR, \
+         SK_LOOKUP or LIRC_MODE2; every kernel of the matrix accepts the call from them, and the model follows \
+         the kernel."
     };
     (SliceRdwr) => {
         "# Program types\n\n\
          The kfunc is common (registered for `BPF_PROG_TYPE_UNSPEC`), but the verifier then refuses it with \
          `the prog does not allow writes to packet data` (`-EINVAL`) in every program type for which \
          `may_access_direct_pkt_data(.., BPF_WRITE)` is false, whatever the dynptr type. So it is available to \
-         SCHED_CLS, SCHED_ACT, XDP, LWT_XMIT, SK_SKB, SK_MSG and CGROUP_SOCKOPT only, since 6.4 (6.12 for \
-         CGROUP_SOCKOPT)."
+         SCHED_CLS, SCHED_ACT, XDP, LWT_XMIT, SK_SKB, SK_MSG and CGROUP_SOCKOPT only, since 6.4."
     };
     (SkbKfunc) => {
         "# Program types\n\n\
          `bpf_kfunc_set_skb` is registered for SCHED_CLS, SCHED_ACT, SK_SKB, SOCKET_FILTER, CGROUP_SKB, LWT_IN, \
-         LWT_OUT, LWT_XMIT, LWT_SEG6LOCAL (6.4), NETFILTER (6.5, **UNVERIFIED**) and TRACING (6.13, \
-         **UNVERIFIED**: `tp_btf` programs with an `sk_buff` argument). Registration is per kfunc *hook*, so \
-         TRACING's hook also serves TRACEPOINT, PERF_EVENT and LSM, and CGROUP_SKB's (`BTF_KFUNC_HOOK_CGROUP`) \
-         also serves CGROUP_SOCK, CGROUP_DEVICE, CGROUP_SOCK_ADDR, CGROUP_SOCKOPT, CGROUP_SYSCTL and SOCK_OPS \
-         (found by the live verifier; versions as for the common kfuncs on those types: 6.12, 6.7, 6.15, \
-         **UNVERIFIED**). Where the context offers no `sk_buff` (TRACEPOINT, PERF_EVENT, an iterator, the \
-         non-skb cgroup types, SOCK_OPS) the verifier passes the availability gate and then refuses the \
-         argument (`arg#0 pointer type STRUCT __sk_buff must point to scalar, or struct with scalar`)."
+         LWT_OUT, LWT_XMIT, LWT_SEG6LOCAL (6.4), NETFILTER (6.5: the type's release is 6.4, the kfunc set's \
+         registration for it is not pinned; accepted from 6.12 on) and TRACING (accepted from 6.12.118 on: \
+         `tp_btf` programs with an `sk_buff` argument). Registration is per kfunc *hook*, so TRACING's hook \
+         also serves TRACEPOINT, PERF_EVENT, LSM and \
+         RAW_TRACEPOINT from 7.0 (refused on 6.19, accepted on 7.0; its context has no `sk_buff`), and \
+         CGROUP_SKB's hook (`BTF_KFUNC_HOOK_CGROUP`) also serves \
+         the types that joined that hook: CGROUP_SOCK_ADDR (6.7, seed page), CGROUP_SOCK, CGROUP_DEVICE, \
+         CGROUP_SOCKOPT, CGROUP_SYSCTL (6.12, seed page; accepted on 6.12) and SOCK_OPS (6.15, seed page: \
+         refused on 6.12, accepted from 6.16 on). Where the context offers no `sk_buff` (TRACEPOINT, \
+         PERF_EVENT, an iterator, the non-skb cgroup types, SOCK_OPS) the verifier passes the availability \
+         gate and then refuses the argument (`arg#0 pointer type STRUCT __sk_buff must point to scalar, or \
+         struct with scalar`)."
     };
     (XdpKfunc) => {
         "# Program types\n\n`BPF_PROG_TYPE_XDP` only (`bpf_kfunc_set_xdp`), since 6.4."
@@ -110,12 +219,15 @@ macro_rules! fam_doc {
     (Cpumask) => {
         "# Program types\n\n\
          `cpumask_kfunc_set` is registered for TRACING, STRUCT_OPS and SYSCALL (`kernel/bpf/cpumask.c`); \
-         TRACING's kfunc hook also serves TRACEPOINT and PERF_EVENT (since 6.12, seed page) and LSM. \
+         TRACING's kfunc hook also serves TRACEPOINT and PERF_EVENT (since 6.12, seed page), LSM, and \
+         RAW_TRACEPOINT from 7.0 (refused on 6.19, accepted on 7.0; not RAW_TRACEPOINT_WRITABLE). \
          Versions: TRACING, STRUCT_OPS and LSM since the kfunc's version; TRACEPOINT and PERF_EVENT not \
-         before 6.12; SYSCALL not before 6.11 (**UNVERIFIED**). **The seed page for `bpf_cpumask_populate` \
-         does not list SYSCALL; the 6.18 kernel registers it and its verifier accepts the call (checked here), \
-         so the model follows the kernel.** KPROBE (own hook), RAW_TRACEPOINT and every networking and cgroup \
-         type: `calling kernel function ... is not allowed`, `-EACCES`."
+         before 6.12; SYSCALL not before 6.11 (the registration's release is not pinned; 6.1 has no cpumask \
+         kfuncs, 6.12 accepts them from SYSCALL). **The seed page for `bpf_cpumask_populate` does not list \
+         SYSCALL; every kernel of the matrix that has the kfunc accepts the call from SYSCALL, so the model \
+         follows the kernel.** KPROBE (own hook), RAW_TRACEPOINT before 7.0, RAW_TRACEPOINT_WRITABLE and \
+         every networking and cgroup type: \
+         `calling kernel function ... is not allowed`, `-EACCES`."
     };
 }
 
@@ -125,6 +237,7 @@ macro_rules! funcs {
         kind: $kind:expr,
         since: ($ma:literal, $mi:literal),
         family: $fam:ident,
+        recipe: $recipe:expr,
         summary: $summary:literal,
         params: [$(($pn:literal, $pd:literal)),* $(,)?],
         returns: $ret:literal,
@@ -186,6 +299,11 @@ macro_rules! funcs {
                 match self { $(Func::$var => Family::$fam,)* }
             }
 
+            /// A correctly typed call of it, with the companions it needs (what the availability cases load).
+            pub const fn recipe(self) -> Recipe {
+                match self { $(Func::$var => $recipe,)* }
+            }
+
             /// Its page, as data (what `bpf-oracle explain` prints).
             pub const fn doc(self) -> FuncDoc {
                 match self {
@@ -236,6 +354,7 @@ funcs! {
         kind: FuncKind::Helper(49),
         since: (4, 13),
         family: Sockopt,
+        recipe: Recipe::Sockopt,
         summary: "emulate `setsockopt(2)` on the program's full socket, for the whitelisted options only.",
         params: [
             ("bpf_socket", "the context (`struct bpf_sock_ops`, `struct bpf_sock_addr`) or a socket pointer (cgroup sockopt, LSM, tcp_congestion_ops, iterators)"),
@@ -254,6 +373,7 @@ funcs! {
         kind: FuncKind::Helper(57),
         since: (4, 15),
         family: Sockopt,
+        recipe: Recipe::Sockopt,
         summary: "emulate `getsockopt(2)` on the program's full socket; on error the whole buffer is zeroed.",
         params: [
             ("bpf_socket", "as for `bpf_setsockopt`"),
@@ -272,6 +392,7 @@ funcs! {
         kind: FuncKind::Helper(130),
         since: (5, 8),
         family: Ringbuf,
+        recipe: Recipe::RingbufOutput,
         summary: "copy `size` bytes into a new ring buffer record and commit it.",
         params: [
             ("ringbuf", "a `BPF_MAP_TYPE_RINGBUF` map"),
@@ -289,6 +410,7 @@ funcs! {
         kind: FuncKind::Helper(131),
         since: (5, 8),
         family: Ringbuf,
+        recipe: Recipe::RingbufRecord { release: Func::RingbufDiscard },
         summary: "reserve a record of constant `size` bytes; the program must submit or discard it.",
         params: [
             ("ringbuf", "a `BPF_MAP_TYPE_RINGBUF` map"),
@@ -305,6 +427,7 @@ funcs! {
         kind: FuncKind::Helper(132),
         since: (5, 8),
         family: Ringbuf,
+        recipe: Recipe::RingbufRecord { release: Func::RingbufSubmit },
         summary: "commit a record reserved with `bpf_ringbuf_reserve`.",
         params: [("data", "the reserved record"), ("flags", "wakeup flags")],
         returns: "nothing.",
@@ -317,6 +440,7 @@ funcs! {
         kind: FuncKind::Helper(133),
         since: (5, 8),
         family: Ringbuf,
+        recipe: Recipe::RingbufRecord { release: Func::RingbufDiscard },
         summary: "discard a record reserved with `bpf_ringbuf_reserve`.",
         params: [("data", "the reserved record"), ("flags", "wakeup flags")],
         returns: "nothing.",
@@ -329,6 +453,7 @@ funcs! {
         kind: FuncKind::Helper(134),
         since: (5, 8),
         family: Ringbuf,
+        recipe: Recipe::RingbufQuery,
         summary: "read a ring buffer property: available data, size, consumer or producer position.",
         params: [("ringbuf", "a `BPF_MAP_TYPE_RINGBUF` map"), ("flags", "`BPF_RB_AVAIL_DATA` (0) .. `BPF_RB_PROD_POS` (3)")],
         returns: "the property; 0 for an unknown flag.",
@@ -341,6 +466,7 @@ funcs! {
         kind: FuncKind::Helper(197),
         since: (5, 19),
         family: BaseCapBpf,
+        recipe: Recipe::FromMem,
         summary: "make a LOCAL dynptr over `size` bytes of a map value.",
         params: [
             ("data", "a map value (global data included)"),
@@ -358,6 +484,7 @@ funcs! {
         kind: FuncKind::Helper(198),
         since: (5, 19),
         family: BaseCapBpf,
+        recipe: Recipe::RingbufDynptr { release: Func::RingbufDiscardDynptr },
         summary: "reserve a ring buffer record of any `size` through a dynptr; submit or discard it even on failure.",
         params: [
             ("ringbuf", "a `BPF_MAP_TYPE_RINGBUF` map"),
@@ -375,6 +502,7 @@ funcs! {
         kind: FuncKind::Helper(199),
         since: (5, 19),
         family: BaseCapBpf,
+        recipe: Recipe::RingbufDynptr { release: Func::RingbufSubmitDynptr },
         summary: "commit the record behind a ring buffer dynptr and null the dynptr.",
         params: [("ptr", "a RINGBUF dynptr"), ("flags", "wakeup flags")],
         returns: "nothing.",
@@ -387,6 +515,7 @@ funcs! {
         kind: FuncKind::Helper(200),
         since: (5, 19),
         family: BaseCapBpf,
+        recipe: Recipe::RingbufDynptr { release: Func::RingbufDiscardDynptr },
         summary: "discard the record behind a ring buffer dynptr and null the dynptr.",
         params: [("ptr", "a RINGBUF dynptr"), ("flags", "wakeup flags")],
         returns: "nothing.",
@@ -399,6 +528,7 @@ funcs! {
         kind: FuncKind::Helper(201),
         since: (5, 19),
         family: BaseCapBpf,
+        recipe: Recipe::DynptrRead,
         summary: "copy `len` bytes at `offset` of a dynptr into `dst`.",
         params: [
             ("dst", "destination memory"),
@@ -417,6 +547,7 @@ funcs! {
         kind: FuncKind::Helper(202),
         since: (5, 19),
         family: BaseCapBpf,
+        recipe: Recipe::DynptrWrite,
         summary: "copy `len` bytes from `src` into a dynptr at `offset`.",
         params: [
             ("dst", "an initialised, writable dynptr"),
@@ -435,6 +566,7 @@ funcs! {
         kind: FuncKind::Helper(203),
         since: (5, 19),
         family: BaseCapBpf,
+        recipe: Recipe::DynptrRange,
         summary: "a direct pointer to `len` (constant) bytes at `offset` of a LOCAL or RINGBUF dynptr.",
         params: [("ptr", "an initialised dynptr"), ("offset", "offset"), ("len", "a constant length")],
         returns: "the pointer, or NULL (null dynptr, range, read-only, SKB/XDP/SKB_META type).",
@@ -447,6 +579,7 @@ funcs! {
         kind: FuncKind::Helper(209),
         since: (6, 1),
         family: BaseCapBpf,
+        recipe: Recipe::UserRingbufDrain,
         summary: "consume samples from a user ring buffer, calling `callback` with a dynptr to each.",
         params: [
             ("map", "a `BPF_MAP_TYPE_USER_RINGBUF` map"),
@@ -464,6 +597,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 4),
         family: CommonKfunc,
+        recipe: Recipe::DynptrSlice,
         summary: "a read-only pointer to `buffer__szk` bytes at `offset`, direct or copied into `buffer__opt`.",
         params: [
             ("p", "an initialised dynptr"),
@@ -481,6 +615,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 4),
         family: SliceRdwr,
+        recipe: Recipe::DynptrSlice,
         summary: "a writable pointer to `buffer__szk` bytes at `offset`, direct or copied into `buffer__opt`.",
         params: [
             ("p", "an initialised, writable dynptr"),
@@ -498,6 +633,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 5),
         family: CommonKfunc,
+        recipe: Recipe::DynptrRange,
         summary: "narrow a dynptr to `[start, end)` of its current view.",
         params: [("p", "an initialised dynptr"), ("start", "new start"), ("end", "new end")],
         returns: "0; `-EINVAL` (null, start > end), `-ERANGE` (beyond the size).",
@@ -510,6 +646,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 5),
         family: CommonKfunc,
+        recipe: Recipe::Dynptr,
         summary: "whether the dynptr is null.",
         params: [("p", "an initialised dynptr")],
         returns: "true for a null dynptr.",
@@ -522,6 +659,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 5),
         family: CommonKfunc,
+        recipe: Recipe::Dynptr,
         summary: "whether the dynptr is read-only (false for a null dynptr).",
         params: [("p", "an initialised dynptr")],
         returns: "the read-only bit; false when null.",
@@ -534,31 +672,34 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 5),
         family: CommonKfunc,
+        recipe: Recipe::Dynptr,
         summary: "the dynptr's current size.",
         params: [("p", "an initialised dynptr")],
         returns: "the size; `(u32)-EINVAL` for a null dynptr.",
         signature: "__u32 bpf_dynptr_size(const struct bpf_dynptr *p)",
         checks: "Load time: kfunc gate. Run time: null → `(u32)-EINVAL`.",
-        example: (CgroupDevice, 6, 12, Unspec),
+        example: (CgroupDevice, 6, 5, Unspec),
     }
     DynptrClone {
         name: "bpf_dynptr_clone",
         kind: FuncKind::Kfunc,
         since: (6, 5),
         family: CommonKfunc,
+        recipe: Recipe::DynptrClone,
         summary: "copy a dynptr's view into a new stack dynptr linked to it.",
         params: [("p", "an initialised dynptr"), ("clone__uninit", "an uninitialised stack dynptr")],
         returns: "0; `-EINVAL` for a null source (the clone is null).",
         signature: "int bpf_dynptr_clone(const struct bpf_dynptr *p, struct bpf_dynptr *clone__uninit)",
         checks: "Load time: kfunc gate. Run time: null → clone null, `-EINVAL`; else 0.",
-        example: (SockOps, 6, 15, Unspec),
+        example: (SockOps, 6, 5, Unspec),
     }
     DynptrCopy {
         name: "bpf_dynptr_copy",
         kind: FuncKind::Kfunc,
         since: (6, 15),
         family: CommonKfunc,
-        summary: "copy `size` bytes between two dynptrs (overlap-safe for contiguous memory). Version **UNVERIFIED**.",
+        recipe: Recipe::DynptrCopy,
+        summary: "copy `size` bytes between two dynptrs (overlap-safe for contiguous memory). Since 6.15 (commit daec295a7094; not in 6.12's BTF, in 6.16's).",
         params: [
             ("dst_ptr", "destination dynptr"),
             ("dst_off", "offset into it"),
@@ -576,6 +717,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 17),
         family: CommonKfunc,
+        recipe: Recipe::DynptrMemset,
         summary: "fill `size` bytes at `offset` of a dynptr with the byte `val`.",
         params: [
             ("p", "destination dynptr"),
@@ -593,6 +735,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 4),
         family: SkbKfunc,
+        recipe: Recipe::FromSkb { ctx_only: false },
         summary: "make an SKB dynptr over the packet (read-only where the program may not write packets).",
         params: [
             ("s", "the `struct __sk_buff *` context, or a trusted `struct sk_buff *`"),
@@ -609,6 +752,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 4),
         family: XdpKfunc,
+        recipe: Recipe::FromXdp,
         summary: "make an XDP dynptr over the frame, fragments included.",
         params: [
             ("x", "the `struct xdp_md *` context"),
@@ -625,6 +769,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 18),
         family: SkbMetaKfunc,
+        recipe: Recipe::FromSkb { ctx_only: true },
         summary: "make an SKB_META dynptr over the packet's metadata area (tc only).",
         params: [
             ("skb_", "the `struct __sk_buff *` context"),
@@ -641,6 +786,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::CpumaskNew,
         summary: "allocate an empty `struct bpf_cpumask` with one reference.",
         params: [],
         returns: "the cpumask (acquired; release it or store it as a kptr), or NULL when out of memory.",
@@ -653,6 +799,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::CpumaskNew,
         summary: "drop a reference; the last one frees the mask after an RCU grace period.",
         params: [("cpumask", "an acquired cpumask")],
         returns: "nothing.",
@@ -665,6 +812,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::CpumaskAcquire,
         summary: "take another reference on a trusted cpumask.",
         params: [("cpumask", "a referenced or trusted cpumask")],
         returns: "the same cpumask, acquired.",
@@ -677,18 +825,20 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::Mask),
         summary: "the lowest set CPU.",
         params: [("cpumask", "the mask")],
         returns: "the index; `small_cpumask_bits` (≥ nr_cpu_ids) when empty.",
         signature: "u32 bpf_cpumask_first(const struct cpumask *cpumask)",
         checks: "Load time: kfunc gate; `KF_RCU`. Run time: none. See [`crate::cpumask`].",
-        example: (Tracepoint, 6, 12, RawTracepoint),
+        example: (Tracepoint, 6, 12, RawTracepointWritable),
     }
     CpumaskFirstZero {
         name: "bpf_cpumask_first_zero",
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::Mask),
         summary: "the lowest clear CPU.",
         params: [("cpumask", "the mask")],
         returns: "the index; `small_cpumask_bits` when full.",
@@ -701,7 +851,8 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 5),
         family: Cpumask,
-        summary: "the lowest CPU set in both masks. Version **UNVERIFIED**.",
+        recipe: Recipe::Cpumask(CpumaskArgs::TwoMasks),
+        summary: "the lowest CPU set in both masks. Since 6.5 (source; not in 6.1's BTF, in 6.12's).",
         params: [("src1", "first mask"), ("src2", "second mask")],
         returns: "the index; `small_cpumask_bits` when none.",
         signature: "u32 bpf_cpumask_first_and(const struct cpumask *src1, const struct cpumask *src2)",
@@ -713,6 +864,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::CpuMask),
         summary: "set a CPU's bit (atomic); silent no-op for cpu ≥ nr_cpu_ids.",
         params: [("cpu", "the CPU (u32)"), ("cpumask", "a `struct bpf_cpumask`")],
         returns: "nothing.",
@@ -725,6 +877,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::CpuMask),
         summary: "clear a CPU's bit (atomic); silent no-op for cpu ≥ nr_cpu_ids.",
         params: [("cpu", "the CPU"), ("cpumask", "a `struct bpf_cpumask`")],
         returns: "nothing.",
@@ -737,6 +890,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::CpuMask),
         summary: "whether a CPU's bit is set (false for cpu ≥ nr_cpu_ids).",
         params: [("cpu", "the CPU"), ("cpumask", "the mask")],
         returns: "the bit.",
@@ -749,6 +903,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::CpuMask),
         summary: "set a CPU's bit and return its old value (atomic).",
         params: [("cpu", "the CPU"), ("cpumask", "a `struct bpf_cpumask`")],
         returns: "the old bit; false and no change for an invalid cpu.",
@@ -761,6 +916,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::CpuMask),
         summary: "clear a CPU's bit and return its old value (atomic).",
         params: [("cpu", "the CPU"), ("cpumask", "a `struct bpf_cpumask`")],
         returns: "the old bit; false and no change for an invalid cpu.",
@@ -773,6 +929,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::Mask),
         summary: "set the bits of all possible CPUs.",
         params: [("cpumask", "a `struct bpf_cpumask`")],
         returns: "nothing.",
@@ -785,6 +942,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::Mask),
         summary: "clear every bit.",
         params: [("cpumask", "a `struct bpf_cpumask`")],
         returns: "nothing.",
@@ -797,6 +955,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::ThreeMasks),
         summary: "`dst = src1 & src2`.",
         params: [("dst", "a `struct bpf_cpumask`"), ("src1", "first mask"), ("src2", "second mask")],
         returns: "true if `dst` is not empty.",
@@ -809,6 +968,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::ThreeMasks),
         summary: "`dst = src1 | src2`.",
         params: [("dst", "a `struct bpf_cpumask`"), ("src1", "first mask"), ("src2", "second mask")],
         returns: "nothing.",
@@ -821,6 +981,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::ThreeMasks),
         summary: "`dst = src1 ^ src2`.",
         params: [("dst", "a `struct bpf_cpumask`"), ("src1", "first mask"), ("src2", "second mask")],
         returns: "nothing.",
@@ -833,6 +994,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::TwoMasks),
         summary: "whether two masks are equal.",
         params: [("src1", "first mask"), ("src2", "second mask")],
         returns: "the comparison.",
@@ -845,6 +1007,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::TwoMasks),
         summary: "whether two masks share a CPU.",
         params: [("src1", "first mask"), ("src2", "second mask")],
         returns: "the answer.",
@@ -857,6 +1020,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::TwoMasks),
         summary: "whether every CPU of `src1` is in `src2`.",
         params: [("src1", "the candidate subset"), ("src2", "the superset")],
         returns: "the answer.",
@@ -869,6 +1033,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::Mask),
         summary: "whether no bit is set.",
         params: [("cpumask", "the mask")],
         returns: "the answer.",
@@ -881,6 +1046,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::Mask),
         summary: "whether every possible CPU's bit is set.",
         params: [("cpumask", "the mask")],
         returns: "the answer.",
@@ -893,6 +1059,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 3),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::TwoMasks),
         summary: "`dst = src`.",
         params: [("dst", "a `struct bpf_cpumask`"), ("src", "the source mask")],
         returns: "nothing.",
@@ -905,6 +1072,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 5),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::Mask),
         summary: "some set CPU, spreading picks across calls (replaced `bpf_cpumask_any` in 6.5).",
         params: [("cpumask", "the mask")],
         returns: "a set CPU; ≥ nr_cpu_ids when empty.",
@@ -917,6 +1085,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 5),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::TwoMasks),
         summary: "some CPU set in both masks, spreading picks (replaced `bpf_cpumask_any_and` in 6.5).",
         params: [("src1", "first mask"), ("src2", "second mask")],
         returns: "a CPU; ≥ nr_cpu_ids when the intersection is empty.",
@@ -929,7 +1098,8 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 8),
         family: Cpumask,
-        summary: "the number of set bits. Version **UNVERIFIED** (absent in 6.7, present in 6.15).",
+        recipe: Recipe::Cpumask(CpumaskArgs::Mask),
+        summary: "the number of set bits. Since 6.8 (source; absent in 6.7, in 6.12's BTF).",
         params: [("cpumask", "the mask")],
         returns: "the popcount.",
         signature: "u32 bpf_cpumask_weight(const struct cpumask *cpumask)",
@@ -941,6 +1111,7 @@ funcs! {
         kind: FuncKind::Kfunc,
         since: (6, 15),
         family: Cpumask,
+        recipe: Recipe::Cpumask(CpumaskArgs::Populate),
         summary: "populate the CPU mask from the contents of a BPF memory region.",
         params: [
             ("cpumask", "the cpumask being populated"),

@@ -32,49 +32,57 @@
 //! let here = KernelProfile::x86_64_v6_18();
 //! let denial = check(Func::CpumaskCreate, &Prog::of(ProgType::Xdp), &here).unwrap_err();
 //! assert_eq!(denial, Denial::KfuncNotAllowed);
-//! assert_eq!(denial.message(Func::CpumaskCreate), "calling kernel function bpf_cpumask_create is not allowed");
+//! let message = denial.message(Func::CpumaskCreate, here.rules().unwrap());
+//! assert_eq!(message, "calling kernel function bpf_cpumask_create is not allowed");
 //! // The cpumask kfuncs are callable from SYSCALL programs on 6.18 (the seed page does not list it).
 //! assert!(check(Func::CpumaskPopulate, &Prog::of(ProgType::Syscall), &here).is_ok());
 //! ```
 //!
 //! ## Where the answers come from
 //!
-//! - **Which program types** (for v6.18): the kernel source, and every (function, program) pair that this
-//!   machine can load is checked against the live verifier by `bpf-oracle conformance --area availability`
-//!   (recorded in `vectors/availability.jsonl`). Where a seed page and the kernel disagree the model follows
-//!   the kernel: the cpumask kfuncs are registered for `BPF_PROG_TYPE_SYSCALL` (`kernel/bpf/cpumask.c`,
-//!   `cpumask_kfunc_init()`), which the `bpf_cpumask_populate` page does not list; the common dynptr kfuncs
-//!   (`bpf_dynptr_memset` and friends) are registered for `BPF_PROG_TYPE_UNSPEC`, so the verifier lets every
-//!   program type call them, including KPROBE, RAW_TRACEPOINT, SK_MSG, SK_REUSEPORT, FLOW_DISSECTOR and
-//!   SK_LOOKUP, which the `bpf_dynptr_memset` page does not list; and `bpf_dynptr_slice_rdwr` passes the
-//!   kfunc gate everywhere but is then refused (`the prog does not allow writes to packet data`, `-EINVAL`)
-//!   in every program type that may not write packet data, even for a LOCAL dynptr, so it is available
-//!   only to SCHED_CLS, SCHED_ACT, XDP, LWT_XMIT, SK_SKB, SK_MSG and CGROUP_SOCKOPT.
-//! - **Since which version**: the seed pages where they speak (`bpf_setsockopt`: CGROUP_SOCKOPT 5.15,
-//!   CGROUP_SOCK_ADDR 5.8, LSM 6.0; `bpf_dynptr_memset`: 6.17, and the per-type tags of its page: CGROUP_DEVICE,
-//!   CGROUP_SOCK, CGROUP_SOCKOPT, CGROUP_SYSCTL, PERF_EVENT and TRACEPOINT 6.12, CGROUP_SOCK_ADDR 6.7, SOCK_OPS
-//!   6.15, applied to every kfunc reached through those hooks; `bpf_cpumask_populate`: 6.15, PERF_EVENT and
-//!   TRACEPOINT 6.12), otherwise the release that merged the function or registration, as far as we know it;
-//!   an answer is never earlier than the program type itself. Versions marked **UNVERIFIED** in a function's
-//!   page are not confirmed from a release tree. Only the v6.18 answer is checked against a live kernel.
+//! - **Which program types, on which kernel**: the kernel source, judged by the ten kernels of the matrix
+//!   (Debian's 6.1, 6.12, 6.16, 6.17, 6.18, 6.19, 7.0, 7.1, 7.2 and 7.3 under qemu) and by our own host:
+//!   `bpf-oracle conformance --area availability` loads every (function, program) pair in each and the
+//!   verdicts are recorded in `vectors/<series>/availability.jsonl` (and `vectors/availability.jsonl` for the
+//!   host), which `cargo test` replays against the model with each kernel's profile. Where a seed page and
+//!   the kernel disagree the model follows the kernel: the cpumask kfuncs are registered for
+//!   `BPF_PROG_TYPE_SYSCALL` (`kernel/bpf/cpumask.c`, `cpumask_kfunc_init()`), which the
+//!   `bpf_cpumask_populate` page does not list; the common dynptr kfuncs (`bpf_dynptr_memset` and friends) are
+//!   registered for `BPF_PROG_TYPE_UNSPEC`, so the verifier lets every program type call them, including
+//!   KPROBE, RAW_TRACEPOINT, SK_MSG, SK_REUSEPORT, FLOW_DISSECTOR and SK_LOOKUP, which the
+//!   `bpf_dynptr_memset` page does not list, and from their first release (the page's later per-type tags
+//!   are the CGROUP kfunc hook's, see below); and `bpf_dynptr_slice_rdwr` passes the kfunc gate everywhere
+//!   but is then refused (`the prog does not allow writes to packet data`, `-EINVAL`) in every program type
+//!   that may not write packet data, even for a LOCAL dynptr, so it is available only to SCHED_CLS,
+//!   SCHED_ACT, XDP, LWT_XMIT, SK_SKB, SK_MSG and CGROUP_SOCKOPT.
+//! - **Since which version**: the first kernel of the matrix that accepts the pair, and inside the ranges
+//!   Debian does not package (6.2-6.11, 6.13-6.15) the release of the function or registration, from its
+//!   commit where we have it (each function's page says which). Versions before 6.1 are the seed pages'
+//!   and the source's (`bpf_setsockopt`: CGROUP_SOCKOPT 5.15, CGROUP_SOCK_ADDR 5.8, LSM 6.0): the matrix
+//!   starts at 6.1, and every one of them holds there. An answer is never earlier than the program type.
+//!   Verdict messages that changed between releases are rules of [`crate::version`] (the helper refusal,
+//!   `unknown func` on 6.1).
 //!
-//! ## Program types the oracle cannot load here
+//! ## What a kernel cannot judge
 //!
-//! `BPF_PROG_TYPE_UNSPEC` is not a loadable type (`BPF_PROG_LOAD` fails with `-EINVAL` whatever it calls);
-//! `BPF_PROG_TYPE_LIRC_MODE2` is not built into the test machine's kernel (`CONFIG_BPF_LIRC_MODE2` unset);
-//! every program that needs a BPF trampoline (`BPF_PROG_TYPE_LSM`, TRACING fentry, `BPF_PROG_TYPE_EXT`, which
-//! takes its target's answers) fails to load on the test machine with `EPERM` and an empty verifier log. The model answers for them from the source; the
-//! conformance run reports those pairs as not loadable, with the reason, and does not count them.
+//! The oracle probes each vehicle when it opens: a program type or attach point the kernel does not have
+//! (`BPF_PROG_TYPE_UNSPEC` anywhere; NETFILTER and the `AF_UNIX` sock_addr hooks on 6.1), a build without
+//! `CONFIG_BPF_LIRC_MODE2` (every kernel here), or a kernel that refuses BPF trampolines (our host: fentry,
+//! LSM and EXT fail with `EPERM` and an empty verifier log; the Debian guests load them) is reported with
+//! the kernel's errno and left out. A function that a kernel *build* refuses in every program type (our
+//! host's verifier says `bpf_dynptr_slice_rdwr() is not allowed`, `-EPERM`, which no release's verifier
+//! does) is reported and left out too: the model speaks for releases, not for local patches.
 //!
 //! Found by the live verifier and followed by the model: kfunc registration is per *hook*, so a set
 //! registered for CGROUP_SKB (`bpf_dynptr_from_skb`) passes the gate in every type of the CGROUP hook
-//! (CGROUP_SOCK, CGROUP_DEVICE, CGROUP_SOCK_ADDR, CGROUP_SOCKOPT, CGROUP_SYSCTL, SOCK_OPS), where the
-//! context then has no `sk_buff` to give it.
+//! (CGROUP_SOCK, CGROUP_DEVICE, CGROUP_SOCK_ADDR, CGROUP_SOCKOPT, CGROUP_SYSCTL, and SOCK_OPS from 6.15:
+//! refused on 6.12, accepted on 6.16), where the context then has no `sk_buff` to give it.
 //!
 //! ## Overview: every modelled function by program type
 //!
 //! Each cell is the first version in which a program of that type may call the function (`·`: never);
-//! `*` marks a type where only some attach points may (see the function's page). Columns:
+//! `*` marks a type where only some attach points may, `†` one where an attach point loses it again on a
+//! later kernel (see the function's page). Columns:
 #![doc = include_str!("overview.md")]
 
 mod attach;
@@ -83,9 +91,9 @@ mod prog_type;
 mod verifier;
 
 pub use attach::{attach_points, Attach, IterTarget, LsmHook, Prog, SockAddrHook};
-pub use func::{Family, Func, FuncDoc, FuncKind, HELPER_GATE, KFUNC_GATE};
+pub use func::{CpumaskArgs, Family, Func, FuncDoc, FuncKind, Recipe, HELPER_GATE, KFUNC_GATE};
 pub use prog_type::{KfuncHook, ProgType};
-pub use verifier::{availability, availability_for, check, depends_on_attach, Denial};
+pub use verifier::{availability, availability_for, check, check_rules, depends_on_attach, withdrawn_by, Denial};
 
 use crate::KernelVersion;
 
@@ -94,7 +102,8 @@ const fn v(major: u16, minor: u16) -> KernelVersion {
 }
 
 /// The overview table (markdown): one row per function, one column per program type; each cell the first
-/// version, `·` for never, `*` where only some attach points may. `src/prog/overview.md` holds its output.
+/// version, `·` for never, `*` where only some attach points may, `†` where some attach point loses the
+/// function again on a later kernel ([`withdrawn_by`]). `src/prog/overview.md` holds its output.
 pub fn overview_table() -> String {
     let types: Vec<ProgType> = ProgType::ALL.into_iter().filter(|t| *t != ProgType::Unspec).collect();
     let mut out = String::new();
@@ -115,6 +124,9 @@ pub fn overview_table() -> String {
                 Some(ver) => format!("{}.{}{}", ver.major, ver.minor, if depends_on_attach(f, t) { "*" } else { "" }),
                 None => "·".to_string(),
             };
+            // An attach point that loses the function again (e.g. 6.16-7.2): named in the function's page.
+            let withdrawn = attach_points(t).iter().any(|a| withdrawn_by(f, &Prog::new(t, *a)).is_some());
+            let cell = if withdrawn { format!("{cell}†") } else { cell };
             out.push_str(&format!(" {cell} |"));
         }
         out.push('\n');

@@ -55,7 +55,7 @@ prog_types! {
     SkSkb = 14, "BPF_PROG_TYPE_SK_SKB", "SKSKB", (4, 14), "sockmap stream parser/verdict.";
     CgroupDevice = 15, "BPF_PROG_TYPE_CGROUP_DEVICE", "CGDEV", (4, 15), "cgroup device access control.";
     SkMsg = 16, "BPF_PROG_TYPE_SK_MSG", "SKMSG", (4, 17), "sockmap sendmsg verdict.";
-    RawTracepoint = 17, "BPF_PROG_TYPE_RAW_TRACEPOINT", "RAWTP", (4, 17), "raw tracepoints (no kfunc hook of its own).";
+    RawTracepoint = 17, "BPF_PROG_TYPE_RAW_TRACEPOINT", "RAWTP", (4, 17), "raw tracepoints; the TRACING kfunc hook since 7.0.";
     CgroupSockAddr = 18, "BPF_PROG_TYPE_CGROUP_SOCK_ADDR", "SOCKADDR", (4, 17), "cgroup bind/connect/sendmsg/recvmsg/getpeername/getsockname hooks.";
     LwtSeg6local = 19, "BPF_PROG_TYPE_LWT_SEG6LOCAL", "SEG6", (4, 18), "SRv6 `End.BPF` actions.";
     LircMode2 = 20, "BPF_PROG_TYPE_LIRC_MODE2", "LIRC", (4, 18), "IR decoders; its helper table does not fall back to `bpf_base_func_proto()`.";
@@ -86,7 +86,8 @@ impl ProgType {
         ProgType::ALL.into_iter().find(|t| t.name().strip_prefix("BPF_PROG_TYPE_") == Some(want))
     }
 
-    /// The kfunc hook `bpf_prog_type_to_kfunc_hook()` maps this type to (`kernel/bpf/btf.c`).
+    /// The kfunc hook `bpf_prog_type_to_kfunc_hook()` maps this type to on 7.3 (`kernel/bpf/btf.c`); when
+    /// a type joined its hook is part of the availability gates ([`crate::prog::check_rules`]).
     pub const fn kfunc_hook(self) -> KfuncHook {
         use ProgType::*;
         match self {
@@ -94,7 +95,7 @@ impl ProgType {
             Xdp => KfuncHook::Xdp,
             SchedCls => KfuncHook::Tc,
             StructOps => KfuncHook::StructOps,
-            Tracing | Tracepoint | PerfEvent | Lsm => KfuncHook::Tracing,
+            Tracing | Tracepoint | PerfEvent | Lsm | RawTracepoint => KfuncHook::Tracing,
             Syscall => KfuncHook::Syscall,
             CgroupSkb | CgroupSock | CgroupDevice | CgroupSockAddr | CgroupSockopt | CgroupSysctl | SockOps => {
                 KfuncHook::Cgroup
@@ -105,7 +106,7 @@ impl ProgType {
             LwtIn | LwtOut | LwtXmit | LwtSeg6local => KfuncHook::Lwt,
             Netfilter => KfuncHook::Netfilter,
             Kprobe => KfuncHook::Kprobe,
-            _ => KfuncHook::None,
+            RawTracepointWritable | SkMsg | LircMode2 | SkReuseport | FlowDissector | SkLookup | Ext => KfuncHook::None,
         }
     }
 
@@ -141,7 +142,7 @@ pub enum KfuncHook {
     Tc,
     /// `BTF_KFUNC_HOOK_STRUCT_OPS`.
     StructOps,
-    /// `BTF_KFUNC_HOOK_TRACING`: TRACING, TRACEPOINT, PERF_EVENT and LSM.
+    /// `BTF_KFUNC_HOOK_TRACING`: TRACING, LSM, TRACEPOINT and PERF_EVENT (6.12), RAW_TRACEPOINT (7.0).
     Tracing,
     /// `BTF_KFUNC_HOOK_SYSCALL`.
     Syscall,
@@ -159,7 +160,7 @@ pub enum KfuncHook {
     Netfilter,
     /// `BTF_KFUNC_HOOK_KPROBE`.
     Kprobe,
-    /// `BTF_KFUNC_HOOK_MAX`: no hook of its own (RAW_TRACEPOINT, RAW_TRACEPOINT_WRITABLE, SK_MSG, SK_REUSEPORT,
+    /// `BTF_KFUNC_HOOK_MAX`: no hook of its own (RAW_TRACEPOINT before 7.0, RAW_TRACEPOINT_WRITABLE, SK_MSG, SK_REUSEPORT,
     /// FLOW_DISSECTOR, LIRC_MODE2, SK_LOOKUP, EXT resolves to its target); only common kfuncs.
     None,
 }

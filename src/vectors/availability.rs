@@ -17,7 +17,7 @@
 //! this machine cannot load at all (an empty program fails) are reported by the oracle, not compared.
 
 use super::Case;
-use crate::prog::{check, Attach, Denial, Func, IterTarget, LsmHook, Prog, ProgType, SockAddrHook};
+use crate::prog::{check, Attach, Denial, Func, IterTarget, LsmHook, Prog, ProgType, Recipe, SockAddrHook};
 use crate::KernelProfile;
 use serde::{Deserialize, Serialize};
 
@@ -117,7 +117,7 @@ pub const VEHICLES: &[Vehicle] = &[
     Vehicle { xdp: true, ..veh("xdp", T::Xdp, A::Default) },
     veh("perf_event", T::PerfEvent, A::Default),
     skb(veh("cgroup_skb", T::CgroupSkb, A::Default), Obj::Ctx),
-    veh("cgroup_sock", T::CgroupSock, A::Default),
+    sock(veh("cgroup_sock", T::CgroupSock, A::Default), Obj::Ctx),
     skb(veh("lwt_in", T::LwtIn, A::Default), Obj::Ctx),
     skb(veh("lwt_out", T::LwtOut, A::Default), Obj::Ctx),
     skb(veh("lwt_xmit", T::LwtXmit, A::Default), Obj::Ctx),
@@ -145,9 +145,41 @@ pub const VEHICLES: &[Vehicle] = &[
         ),
         1,
     ),
+    sock(veh("cgroup_sock_addr/bind6", T::CgroupSockAddr, A::SockAddr(SockAddrHook::Bind6)), Obj::Ctx),
+    sock(veh("cgroup_sock_addr/sendmsg6", T::CgroupSockAddr, A::SockAddr(SockAddrHook::Sendmsg6)), Obj::Ctx),
+    ret(sock(veh("cgroup_sock_addr/recvmsg6", T::CgroupSockAddr, A::SockAddr(SockAddrHook::Recvmsg6)), Obj::Ctx), 1),
+    ret(
+        sock(
+            veh("cgroup_sock_addr/getpeername6", T::CgroupSockAddr, A::SockAddr(SockAddrHook::Getpeername6)),
+            Obj::Ctx,
+        ),
+        1,
+    ),
+    ret(
+        sock(
+            veh("cgroup_sock_addr/getsockname6", T::CgroupSockAddr, A::SockAddr(SockAddrHook::Getsockname6)),
+            Obj::Ctx,
+        ),
+        1,
+    ),
     sock(veh("cgroup_sock_addr/connect_unix", T::CgroupSockAddr, A::SockAddr(SockAddrHook::UnixConnect)), Obj::Ctx),
+    sock(veh("cgroup_sock_addr/sendmsg_unix", T::CgroupSockAddr, A::SockAddr(SockAddrHook::UnixSendmsg)), Obj::Ctx),
     ret(
         sock(veh("cgroup_sock_addr/recvmsg_unix", T::CgroupSockAddr, A::SockAddr(SockAddrHook::UnixRecvmsg)), Obj::Ctx),
+        1,
+    ),
+    ret(
+        sock(
+            veh("cgroup_sock_addr/getpeername_unix", T::CgroupSockAddr, A::SockAddr(SockAddrHook::UnixGetpeername)),
+            Obj::Ctx,
+        ),
+        1,
+    ),
+    ret(
+        sock(
+            veh("cgroup_sock_addr/getsockname_unix", T::CgroupSockAddr, A::SockAddr(SockAddrHook::UnixGetsockname)),
+            Obj::Ctx,
+        ),
         1,
     ),
     skb(veh("lwt_seg6local", T::LwtSeg6local, A::Default), Obj::Ctx),
@@ -192,33 +224,36 @@ pub fn vehicle(name: &str) -> Option<&'static Vehicle> {
     VEHICLES.iter().find(|v| v.name == name)
 }
 
-/// The calls of the full program for `func`, in program order: its companions and itself.
+/// The calls of the full program for `func`, in program order: its companions and itself ([`Recipe::calls`]).
 pub fn program_calls(func: Func) -> Vec<Func> {
-    use Func::*;
-    match func {
-        RingbufReserve | RingbufDiscard => vec![RingbufReserve, RingbufDiscard],
-        RingbufSubmit => vec![RingbufReserve, RingbufSubmit],
-        RingbufReserveDynptr | RingbufDiscardDynptr => vec![RingbufReserveDynptr, RingbufDiscardDynptr],
-        RingbufSubmitDynptr => vec![RingbufReserveDynptr, RingbufSubmitDynptr],
-        DynptrRead | DynptrWrite | DynptrData | DynptrSlice | DynptrSliceRdwr | DynptrAdjust | DynptrIsNull
-        | DynptrIsRdonly | DynptrSize | DynptrClone | DynptrMemset => vec![DynptrFromMem, func],
-        DynptrCopy => vec![DynptrFromMem, DynptrFromMem, DynptrCopy],
-        CpumaskCreate | CpumaskRelease => vec![CpumaskCreate, CpumaskRelease],
-        CpumaskAcquire => vec![CpumaskCreate, CpumaskAcquire, CpumaskRelease, CpumaskRelease],
-        f if f.family() == crate::prog::Family::Cpumask => vec![CpumaskCreate, f, CpumaskRelease],
-        f => vec![f],
-    }
+    func.recipe().calls(func)
 }
 
 /// Whether `vehicle` offers the object `func` needs as an argument (`true` for functions that need none
 /// beyond what the oracle makes itself: maps, stack dynptrs, cpumasks).
 pub fn has_object(func: Func, vehicle: &Vehicle) -> bool {
-    match func {
-        Func::Setsockopt | Func::Getsockopt => vehicle.sock.exists(),
-        Func::DynptrFromSkb => vehicle.skb.exists(),
-        Func::DynptrFromSkbMeta => vehicle.skb == Obj::Ctx,
-        Func::DynptrFromXdp => vehicle.xdp,
-        _ => true,
+    match func.recipe() {
+        Recipe::Sockopt => vehicle.sock.exists(),
+        Recipe::FromSkb { ctx_only: false } => vehicle.skb.exists(),
+        Recipe::FromSkb { ctx_only: true } => vehicle.skb == Obj::Ctx,
+        Recipe::FromXdp => vehicle.xdp,
+        Recipe::RingbufOutput
+        | Recipe::RingbufRecord { .. }
+        | Recipe::RingbufQuery
+        | Recipe::FromMem
+        | Recipe::RingbufDynptr { .. }
+        | Recipe::DynptrRead
+        | Recipe::DynptrWrite
+        | Recipe::DynptrRange
+        | Recipe::UserRingbufDrain
+        | Recipe::DynptrSlice
+        | Recipe::Dynptr
+        | Recipe::DynptrClone
+        | Recipe::DynptrCopy
+        | Recipe::DynptrMemset
+        | Recipe::CpumaskNew
+        | Recipe::CpumaskAcquire
+        | Recipe::Cpumask(_) => true,
     }
 }
 
@@ -309,9 +344,30 @@ pub fn model_bare(func: Func, vehicle: &Vehicle, profile: &KernelProfile) -> Gat
     }
 }
 
-/// The model's verdict for the full program of `func` in `vehicle`.
+/// The model's verdict for the full program of `func` in `vehicle`: the loader resolves every kfunc the
+/// program calls before the verifier sees it, then the verifier checks the calls in program order.
 pub fn model_full(func: Func, vehicle: &Vehicle, profile: &KernelProfile) -> Verdict {
-    for call in program_calls(func) {
+    let Ok(rules) = profile.rules() else {
+        let denial = Denial::UnsupportedKernel;
+        return Verdict::Denied {
+            denial,
+            func: func.name().to_string(),
+            errno: denial.errno(func).as_raw(),
+            message: format!("kernel {} is outside the releases the model speaks for", profile.version),
+        };
+    };
+    let calls = program_calls(func);
+    let unresolved = calls.iter().find(|&&c| c.is_kfunc() && check(c, &vehicle.prog, profile) == Err(Denial::Unknown));
+    if let Some(&call) = unresolved {
+        let denial = Denial::Unknown;
+        return Verdict::Denied {
+            denial,
+            func: call.name().to_string(),
+            errno: denial.errno(call).as_raw(),
+            message: denial.message(call, rules),
+        };
+    }
+    for call in calls {
         match check(call, &vehicle.prog, profile) {
             Ok(()) | Err(Denial::PacketWrite) if !has_object(call, vehicle) => {
                 return Verdict::Refused { why: format!("{} has no object of the type {call} needs", vehicle.name) }
@@ -322,7 +378,7 @@ pub fn model_full(func: Func, vehicle: &Vehicle, profile: &KernelProfile) -> Ver
                     denial,
                     func: call.name().to_string(),
                     errno: denial.errno(call).as_raw(),
-                    message: denial.message(call),
+                    message: denial.message(call, rules),
                 };
             }
         }

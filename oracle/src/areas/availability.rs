@@ -22,7 +22,7 @@
 use crate::conformance::Area;
 use crate::kernel::OracleError;
 use crate::rng::Rng;
-use bpf_model::prog::{availability_for, Attach, Denial, Func, FuncKind, ProgType};
+use bpf_model::prog::{availability_for, Attach, CpumaskArgs, Denial, Func, FuncKind, ProgType, Recipe};
 use bpf_model::vectors::availability::{
     model_bare, model_full, program_calls, vehicle, AvailabilityCase, AvailabilityOutcome, Gate, Obj, Vehicle, Verdict,
     VEHICLES,
@@ -336,7 +336,35 @@ impl AvailabilityArea {
                 ProgType::SkReuseport => (39, 0),
                 ProgType::SkLookup => (36, 0),
                 ProgType::Netfilter => (45, 0),
-                _ => (0, 0),
+                ProgType::Unspec
+                | ProgType::SocketFilter
+                | ProgType::Kprobe
+                | ProgType::SchedCls
+                | ProgType::SchedAct
+                | ProgType::Tracepoint
+                | ProgType::Xdp
+                | ProgType::PerfEvent
+                | ProgType::CgroupSkb
+                | ProgType::LwtIn
+                | ProgType::LwtOut
+                | ProgType::LwtXmit
+                | ProgType::SockOps
+                | ProgType::SkSkb
+                | ProgType::CgroupDevice
+                | ProgType::SkMsg
+                | ProgType::RawTracepoint
+                | ProgType::CgroupSockAddr
+                | ProgType::LwtSeg6local
+                | ProgType::LircMode2
+                | ProgType::FlowDissector
+                | ProgType::CgroupSysctl
+                | ProgType::RawTracepointWritable
+                | ProgType::CgroupSockopt
+                | ProgType::Tracing
+                | ProgType::StructOps
+                | ProgType::Ext
+                | ProgType::Lsm
+                | ProgType::Syscall => (0, 0),
             },
             Attach::SockAddr(h) => (h.attach_type(), 0),
             Attach::CgroupGetsockopt => (21, 0),
@@ -473,14 +501,14 @@ impl AvailabilityArea {
         Ok(a.finish(v.retval))
     }
 
-    /// The full program: typed arguments and companions (`bpf_model::vectors::availability::program_calls`).
+    /// The full program: typed arguments and companions, as the function's [`Recipe`] says.
     fn full(&mut self, f: Func, v: &Vehicle) -> Result<Program, OracleError> {
         use Func::*;
         let mut a = Asm::new();
         a.mov(R6, R1);
         let (rb, urb, mem) = (self.ringbuf.as_raw_fd(), self.user_ringbuf.as_raw_fd(), self.mem.as_raw_fd());
-        match f {
-            Setsockopt | Getsockopt => {
+        match f.recipe() {
+            Recipe::Sockopt => {
                 self.object(&mut a, R1, v.sock)?;
                 a.st0(BUF);
                 a.movi(R2, 1); // SOL_SOCKET
@@ -489,14 +517,14 @@ impl AvailabilityArea {
                 a.movi(R5, 4);
                 self.call(&mut a, f)?;
             }
-            RingbufOutput => {
+            Recipe::RingbufOutput => {
                 a.map_fd(R1, rb);
                 a.map_value(R2, mem, 0);
                 a.movi(R3, 8);
                 a.movi(R4, 0);
                 self.call(&mut a, f)?;
             }
-            RingbufReserve | RingbufSubmit | RingbufDiscard => {
+            Recipe::RingbufRecord { release } => {
                 a.map_fd(R1, rb);
                 a.movi(R2, 8);
                 a.movi(R3, 0);
@@ -504,15 +532,15 @@ impl AvailabilityArea {
                 a.jz_out(R0);
                 a.mov(R1, R0);
                 a.movi(R2, 0);
-                self.call(&mut a, if f == RingbufSubmit { RingbufSubmit } else { RingbufDiscard })?;
+                self.call(&mut a, release)?;
             }
-            RingbufQuery => {
+            Recipe::RingbufQuery => {
                 a.map_fd(R1, rb);
                 a.movi(R2, 0);
                 self.call(&mut a, f)?;
             }
-            DynptrFromMem => self.emit_from_mem(&mut a, DYNPTR_A, 0),
-            RingbufReserveDynptr | RingbufSubmitDynptr | RingbufDiscardDynptr => {
+            Recipe::FromMem => self.emit_from_mem(&mut a, DYNPTR_A, 0),
+            Recipe::RingbufDynptr { release } => {
                 a.map_fd(R1, rb);
                 a.movi(R2, 8);
                 a.movi(R3, 0);
@@ -520,9 +548,9 @@ impl AvailabilityArea {
                 self.call(&mut a, RingbufReserveDynptr)?;
                 a.stack(R1, DYNPTR_A);
                 a.movi(R2, 0);
-                self.call(&mut a, if f == RingbufSubmitDynptr { RingbufSubmitDynptr } else { RingbufDiscardDynptr })?;
+                self.call(&mut a, release)?;
             }
-            DynptrRead => {
+            Recipe::DynptrRead => {
                 self.emit_from_mem(&mut a, DYNPTR_A, 0);
                 a.stack(R1, BUF);
                 a.movi(R2, 8);
@@ -531,7 +559,7 @@ impl AvailabilityArea {
                 a.movi(R5, 0);
                 self.call(&mut a, f)?;
             }
-            DynptrWrite => {
+            Recipe::DynptrWrite => {
                 self.emit_from_mem(&mut a, DYNPTR_A, 0);
                 a.st0(BUF);
                 a.stack(R1, DYNPTR_A);
@@ -541,21 +569,21 @@ impl AvailabilityArea {
                 a.movi(R5, 0);
                 self.call(&mut a, f)?;
             }
-            DynptrData | DynptrAdjust => {
+            Recipe::DynptrRange => {
                 self.emit_from_mem(&mut a, DYNPTR_A, 0);
                 a.stack(R1, DYNPTR_A);
                 a.movi(R2, 0);
                 a.movi(R3, 8);
                 self.call(&mut a, f)?;
             }
-            UserRingbufDrain => {
+            Recipe::UserRingbufDrain => {
                 a.map_fd(R1, urb);
                 a.callback(R2);
                 a.movi(R3, 0);
                 a.movi(R4, 0);
                 self.call(&mut a, f)?;
             }
-            DynptrSlice | DynptrSliceRdwr => {
+            Recipe::DynptrSlice => {
                 self.emit_from_mem(&mut a, DYNPTR_A, 0);
                 a.stack(R1, DYNPTR_A);
                 a.movi(R2, 0);
@@ -563,18 +591,18 @@ impl AvailabilityArea {
                 a.movi(R4, 8);
                 self.call(&mut a, f)?;
             }
-            DynptrIsNull | DynptrIsRdonly | DynptrSize => {
+            Recipe::Dynptr => {
                 self.emit_from_mem(&mut a, DYNPTR_A, 0);
                 a.stack(R1, DYNPTR_A);
                 self.call(&mut a, f)?;
             }
-            DynptrClone => {
+            Recipe::DynptrClone => {
                 self.emit_from_mem(&mut a, DYNPTR_A, 0);
                 a.stack(R1, DYNPTR_A);
                 a.stack(R2, DYNPTR_B);
                 self.call(&mut a, f)?;
             }
-            DynptrCopy => {
+            Recipe::DynptrCopy => {
                 self.emit_from_mem(&mut a, DYNPTR_A, 0);
                 self.emit_from_mem(&mut a, DYNPTR_B, 32);
                 a.stack(R1, DYNPTR_B);
@@ -584,7 +612,7 @@ impl AvailabilityArea {
                 a.movi(R5, 8);
                 self.call(&mut a, f)?;
             }
-            DynptrMemset => {
+            Recipe::DynptrMemset => {
                 self.emit_from_mem(&mut a, DYNPTR_A, 0);
                 a.stack(R1, DYNPTR_A);
                 a.movi(R2, 0);
@@ -592,70 +620,59 @@ impl AvailabilityArea {
                 a.movi(R4, 0);
                 self.call(&mut a, f)?;
             }
-            DynptrFromSkb | DynptrFromSkbMeta => {
+            Recipe::FromSkb { .. } => {
                 self.object(&mut a, R1, v.skb)?;
                 a.movi(R2, 0);
                 a.stack(R3, DYNPTR_A);
                 self.call(&mut a, f)?;
             }
-            DynptrFromXdp => {
+            Recipe::FromXdp => {
                 a.mov(R1, R6);
                 a.movi(R2, 0);
                 a.stack(R3, DYNPTR_A);
                 self.call(&mut a, f)?;
             }
-            CpumaskCreate | CpumaskRelease => {
+            Recipe::CpumaskNew => {
                 self.call(&mut a, CpumaskCreate)?;
                 a.jz_out(R0);
                 a.mov(R1, R0);
                 self.call(&mut a, CpumaskRelease)?;
             }
-            CpumaskAcquire => {
+            Recipe::CpumaskAcquire => {
                 self.call(&mut a, CpumaskCreate)?;
                 a.jz_out(R0);
                 a.mov(R7, R0);
                 a.mov(R1, R7);
-                self.call(&mut a, CpumaskAcquire)?;
+                self.call(&mut a, f)?;
                 a.mov(R1, R0);
                 self.call(&mut a, CpumaskRelease)?;
                 a.mov(R1, R7);
                 self.call(&mut a, CpumaskRelease)?;
             }
-            _ => {
+            Recipe::Cpumask(args) => {
                 self.call(&mut a, CpumaskCreate)?;
                 a.jz_out(R0);
                 a.mov(R7, R0);
-                match f {
-                    CpumaskFirst | CpumaskFirstZero | CpumaskSetall | CpumaskClear | CpumaskEmpty | CpumaskFull
-                    | CpumaskAnyDistribute | CpumaskWeight => a.mov(R1, R7),
-                    CpumaskFirstAnd
-                    | CpumaskEqual
-                    | CpumaskIntersects
-                    | CpumaskSubset
-                    | CpumaskCopy
-                    | CpumaskAnyAndDistribute => {
+                match args {
+                    CpumaskArgs::Mask => a.mov(R1, R7),
+                    CpumaskArgs::TwoMasks => {
                         a.mov(R1, R7);
                         a.mov(R2, R7);
                     }
-                    CpumaskSetCpu
-                    | CpumaskClearCpu
-                    | CpumaskTestCpu
-                    | CpumaskTestAndSetCpu
-                    | CpumaskTestAndClearCpu => {
+                    CpumaskArgs::CpuMask => {
                         a.movi(R1, 0);
                         a.mov(R2, R7);
                     }
-                    CpumaskAnd | CpumaskOr | CpumaskXor => {
+                    CpumaskArgs::ThreeMasks => {
                         a.mov(R1, R7);
                         a.mov(R2, R7);
                         a.mov(R3, R7);
                     }
-                    CpumaskPopulate => {
+                    CpumaskArgs::Populate => {
                         a.mov(R1, R7);
                         a.map_value(R2, mem, 0);
                         a.movi(R3, 32);
                     }
-                    other => return Err(OracleError::Kernel(format!("no program for {other}"))),
                 }
                 self.call(&mut a, f)?;
                 a.mov(R1, R7);
@@ -791,7 +808,12 @@ fn classify(log: &str) -> Option<(Denial, String, String)> {
             let name = rest.split('\'').next().unwrap_or("").to_string();
             return Some((Denial::Unknown, name, line.trim_end().to_string()));
         }
-        if line.starts_with("invalid func ") || line.starts_with("unknown func ") {
+        // Before "program of this type cannot use helper", a helper without a prototype was "unknown func".
+        if let Some(rest) = line.strip_prefix("unknown func ") {
+            let name = rest.split('#').next().unwrap_or("").to_string();
+            return Some((Denial::HelperNotAllowed, name, line.trim_end().to_string()));
+        }
+        if line.starts_with("invalid func ") {
             let name = line.split_whitespace().nth(2).unwrap_or("").to_string();
             return Some((Denial::Unknown, name, line.trim_end().to_string()));
         }
@@ -961,7 +983,88 @@ pub fn explain(name: &str, profile: &KernelProfile, kernel: bool) -> Result<Stri
         };
         o.push_str(&format!("  {:<40} {:<6} {:<48} {:<48} {mark}\n", v.name, since, model, kernel));
     }
+    o.push_str(&per_kernel(f, &matrix_vectors()));
     Ok(o)
+}
+
+/// The recorded availability vectors of one kernel of the matrix.
+pub struct KernelVectors {
+    /// The series (`"6.12"`).
+    pub series: String,
+    /// The profile the vectors were recorded on (the model answers with it).
+    pub profile: KernelProfile,
+    /// `(function, vehicle)` to the kernel's outcome.
+    pub outcomes: HashMap<(String, String), AvailabilityOutcome>,
+}
+
+/// The directory of the committed vectors (`vectors/` of the workspace).
+pub fn vectors_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("vectors")
+}
+
+/// Every kernel of the matrix, in order: its recorded vectors, or why there are none.
+pub fn matrix_vectors() -> Vec<Result<KernelVectors, String>> {
+    use bpf_model::vectors::{Header, Record};
+    bpf_model::version::MATRIX
+        .iter()
+        .map(|&(ma, mi)| {
+            let series = format!("{ma}.{mi}");
+            let path = vectors_dir().join(&series).join("availability.jsonl");
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{series}: {}: {e}", path.display()))?;
+            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+            let header: Header = serde_json::from_str(lines.next().unwrap_or(""))
+                .map_err(|e| format!("{series}: {}: bad header: {e}", path.display()))?;
+            let mut outcomes = HashMap::new();
+            for line in lines {
+                let r: Record<AvailabilityCase, AvailabilityOutcome> =
+                    serde_json::from_str(line).map_err(|e| format!("{series}: {}: {e}", path.display()))?;
+                outcomes.insert((r.case.func, r.case.prog), r.kernel);
+            }
+            Ok(KernelVectors { series, profile: header.profile, outcomes })
+        })
+        .collect()
+}
+
+/// One short cell per verdict: `ok` accepted, `gate` denied at the availability gate, `unk` unknown to the
+/// kernel (or its loader), `arg` refused for an argument the program cannot supply, `-` not judged (the
+/// vehicle does not load there, or the build refuses the function).
+fn cell(o: Option<&AvailabilityOutcome>) -> &'static str {
+    match o.map(|o| &o.full) {
+        None => "-",
+        Some(Verdict::Accepted) => "ok",
+        Some(Verdict::Denied { denial: Denial::Unknown, .. }) => "unk",
+        Some(Verdict::Denied { .. }) => "gate",
+        Some(Verdict::Refused { .. }) => "arg",
+    }
+}
+
+/// The per-kernel table of `explain`: for each program, the verdict each kernel of the matrix recorded,
+/// `!` after a cell where the model (with that kernel's profile) answers otherwise.
+pub fn per_kernel(f: Func, kernels: &[Result<KernelVectors, String>]) -> String {
+    let mut o = String::from(
+        "\nPer kernel of the matrix (recorded: vectors/<series>/availability.jsonl; ok accepted, gate denied at \
+         the gate,\n  unk unknown, arg refused for an argument, - not judged there, ! the model disagrees)\n",
+    );
+    for k in kernels.iter().filter_map(|k| k.as_ref().err()) {
+        o.push_str(&format!("  (no vectors: {k})\n"));
+    }
+    let ks: Vec<&KernelVectors> = kernels.iter().filter_map(|k| k.as_ref().ok()).collect();
+    o.push_str(&format!("  {:<40}", "program"));
+    for k in &ks {
+        o.push_str(&format!(" {:>6}", k.series));
+    }
+    o.push('\n');
+    for v in VEHICLES {
+        o.push_str(&format!("  {:<40}", v.name));
+        for k in &ks {
+            let rec = k.outcomes.get(&(f.name().to_string(), v.name.to_string()));
+            let disagree =
+                rec.is_some_and(|r| r.full != model_full(f, v, &k.profile) || r.bare != model_bare(f, v, &k.profile));
+            o.push_str(&format!(" {:>6}", format!("{}{}", cell(rec), if disagree { "!" } else { "" })));
+        }
+        o.push('\n');
+    }
+    o
 }
 
 fn fmt_verdict(full: &Verdict, bare: &Gate) -> String {
