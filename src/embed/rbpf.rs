@@ -126,8 +126,8 @@ impl Object {
         self.maps.iter().find(|(n, _)| n == name).map(|&(_, h)| h)
     }
 
-    /// The address of the global `name`'s bytes... for `.bss`/`.data`/`.rodata` use
-    /// [`Env::map_value_addr`] with [`Object::map`].
+    /// Every map of the object with its handle (the `.maps` ones by name, the global sections by section
+    /// name); a global's bytes are at [`Env::map_value_addr`]`(handle, 0)` plus its offset.
     pub fn maps(&self) -> &[(String, u64)] {
         &self.maps
     }
