@@ -62,14 +62,19 @@ pub enum RingType {
 
 /// `round_up(size + BPF_RINGBUF_HDR_SZ, 8)`: the bytes a record of `size` payload bytes occupies.
 ///
+/// The kernel computes it in 64-bit unsigned arithmetic, which wraps: every caller in the kernel has
+/// bounded `size` first (`RINGBUF_MAX_RECORD_SZ`, or a 30-bit `len`), and so does every caller here, but
+/// for a `size` within 15 of `u64::MAX` this returns the wrapped value the kernel's macro would.
+///
 /// ```
 /// use bpf_model::ringbuf::record_footprint;
 /// assert_eq!(record_footprint(0), 8);
 /// assert_eq!(record_footprint(1), 16);
 /// assert_eq!(record_footprint(8), 16);
+/// assert_eq!(record_footprint(u64::MAX - 1), 8, "wraps as the kernel's round_up() does");
 /// ```
 pub const fn record_footprint(size: u64) -> u64 {
-    (size + BPF_RINGBUF_HDR_SZ as u64 + 7) & !7
+    size.wrapping_add(BPF_RINGBUF_HDR_SZ as u64 + 7) & !7
 }
 
 /// The payload size in a header's `len` (the flag bits cleared).
@@ -101,16 +106,38 @@ pub(crate) fn word_pg_off(w: u64) -> u32 {
 }
 
 /// `bpf_ringbuf_rec_pg_off()`: pages from the start of `struct bpf_ringbuf` to a header at data offset
-/// `off`. The data starts `RINGBUF_PGOFF + RINGBUF_POS_PAGES` pages in.
+/// `off`. The data starts `RINGBUF_PGOFF + RINGBUF_POS_PAGES` pages in. `None` when `page_size` is not a
+/// power of two (no kernel has such pages; [`check_create`] refuses such a profile).
+///
+/// The kernel computes `(hdr - rb) >> PAGE_SHIFT` in 64-bit unsigned arithmetic and stores it in the
+/// 32-bit `pg_off`: so does this (wrapping, then truncating), which only matters for offsets no ring has.
+///
+/// ```
+/// use bpf_model::ringbuf::rec_pg_off;
+/// assert_eq!(rec_pg_off(4096, 0), Some(3));
+/// assert_eq!(rec_pg_off(4096, 4096 + 8), Some(4));
+/// assert_eq!(rec_pg_off(4096, u64::MAX - 1), Some(2), "wraps as the kernel's pointer difference would");
+/// assert_eq!(rec_pg_off(0, 8), None);
+/// assert_eq!(rec_pg_off(3000, 8), None);
+/// ```
 #[inline]
-pub fn rec_pg_off(page_size: u32, off: u64) -> u32 {
-    // A shift where the page size is a power of two (always, in the kernel): this runs on every reservation.
-    let pages = match page_size {
-        0 => off,
-        p if p.is_power_of_two() => off >> p.trailing_zeros(),
-        p => off / u64::from(p),
-    };
-    (u64::from(RINGBUF_PGOFF + RINGBUF_POS_PAGES) + pages) as u32
+pub fn rec_pg_off(page_size: u32, off: u64) -> Option<u32> {
+    page_size.is_power_of_two().then(|| rec_pg_off_shift(page_size.trailing_zeros(), off))
+}
+
+/// [`rec_pg_off`] with the page size given as its shift (`PAGE_SHIFT`, below 32): the form a ring uses on
+/// every reservation.
+#[inline]
+pub(crate) fn rec_pg_off_shift(page_shift: u32, off: u64) -> u32 {
+    let base = u64::from(RINGBUF_PGOFF + RINGBUF_POS_PAGES) << page_shift;
+    (base.wrapping_add(off) >> page_shift) as u32
+}
+
+/// Whether `page_size` can be a kernel's page size as far as a ring is concerned: a power of two that holds
+/// the producer page's two positions. (Real kernels have 4 KiB to 256 KiB pages; the loom tests use
+/// smaller ones, so that a ring of a few records is a whole number of pages.)
+pub const fn page_size_ok(page_size: u32) -> bool {
+    page_size.is_power_of_two() && page_size >= 16
 }
 
 /// The checks of `ringbuf_map_alloc()` (the same function serves RINGBUF and USER_RINGBUF).
@@ -120,6 +147,9 @@ pub fn rec_pg_off(page_size: u32, off: u64) -> u32 {
 /// 2. `key_size != 0`, `value_size != 0`, `max_entries` not a power of two (0 included), or not a multiple
 ///    of `PAGE_SIZE` → `EINVAL`;
 /// 3. allocation failure → `ENOMEM` (the model's own allocation, in [`RingBuf::create`](super::RingBuf::create)).
+///
+/// A profile whose page size no kernel has ([`page_size_ok`]) is refused first, with `EINVAL`: the
+/// model's answers about pages would be meaningless for it.
 ///
 /// v6.18 has no size limit beyond that: `max_entries` is a u32, so the largest ring is 2 GiB.
 ///
@@ -140,10 +170,13 @@ pub fn check_create(
     value_size: u32,
     max_entries: u32,
 ) -> Result<(), Errno> {
+    if !page_size_ok(profile.page_size) {
+        return Err(Errno::EINVAL);
+    }
     if map_flags & !RINGBUF_CREATE_FLAG_MASK != 0 {
         return Err(Errno::EINVAL);
     }
-    let page = profile.page_size.max(1);
+    let page = profile.page_size;
     if key_size != 0 || value_size != 0 || !max_entries.is_power_of_two() || max_entries % page != 0 {
         return Err(Errno::EINVAL);
     }

@@ -219,14 +219,12 @@ fn do_op(rb: &RingBuf, op: &Op, src: &[u8], woke: &mut bool) -> i64 {
     let off = (seed % 64) as usize;
     match kind {
         1 => {
+            // The helper's integer face, as the program sees it; whether it woke, from the wakeup count.
             let n = (size as usize).min(SRC_CAP);
-            match rb.output(&src[off..off + n], flags) {
-                Ok(w) => {
-                    *woke |= w;
-                    0
-                }
-                Err(e) => e.to_ret(),
-            }
+            let before = rb.wakeups();
+            let ret = rb.bpf_ringbuf_output(&src[off..off + n], flags);
+            *woke |= rb.wakeups() != before;
+            ret
         }
         2 => rb.query(flags) as i64,
         3 => {
