@@ -14,6 +14,7 @@
 //! A record is an 8-byte header `{ u32 len; u32 pg_off; }` and the payload, padded to 8 bytes; `len` holds
 //! the payload size in bits 0..29, [`BPF_RINGBUF_DISCARD_BIT`] and [`BPF_RINGBUF_BUSY_BIT`].
 
+use crate::version::Rule;
 use crate::{Errno, KernelProfile};
 
 /// `BPF_RB_NO_WAKEUP`: a commit never wakes the consumer.
@@ -38,8 +39,13 @@ pub const BPF_RINGBUF_HDR_SZ: u32 = 8;
 pub const RINGBUF_MAX_RECORD_SZ: u64 = (u32::MAX / 4) as u64;
 /// `BPF_F_NUMA_NODE`: the only map flag a ring buffer accepts.
 pub const BPF_F_NUMA_NODE: u32 = 1 << 2;
-/// `RINGBUF_CREATE_FLAG_MASK`.
+/// `RINGBUF_CREATE_FLAG_MASK` before [`Rule::RingbufOverwrite`](crate::version::Rule::RingbufOverwrite)
+/// (from it, [`BPF_F_RB_OVERWRITE`] too).
 pub const RINGBUF_CREATE_FLAG_MASK: u32 = BPF_F_NUMA_NODE;
+/// `BPF_F_RB_OVERWRITE` (6.19+, RINGBUF only): a full ring overwrites its oldest committed records.
+pub const BPF_F_RB_OVERWRITE: u32 = 1 << 19;
+/// `BPF_RB_OVERWRITE_POS` (6.19+): query the overwrite position.
+pub const BPF_RB_OVERWRITE_POS: u64 = 4;
 /// `RINGBUF_PGOFF`: pages of `struct bpf_ringbuf` in front of the consumer page (its waitqueue, irq_work,
 /// mask, page array and locks fit one page on every page size the kernel supports).
 pub const RINGBUF_PGOFF: u32 = 1;
@@ -140,40 +146,58 @@ pub const fn page_size_ok(page_size: u32) -> bool {
     page_size.is_power_of_two() && page_size >= 16
 }
 
-/// The checks of `ringbuf_map_alloc()` (the same function serves RINGBUF and USER_RINGBUF).
+/// The checks of `ringbuf_map_alloc()` (the same function serves RINGBUF and USER_RINGBUF), for the
+/// profile's kernel.
 ///
 /// Kernel: `kernel/bpf/ringbuf.c`, `ringbuf_map_alloc()`. Checks, in order:
-/// 1. `map_flags & ~BPF_F_NUMA_NODE` → `EINVAL`;
-/// 2. `key_size != 0`, `value_size != 0`, `max_entries` not a power of two (0 included), or not a multiple
+/// 1. `map_flags` outside `RINGBUF_CREATE_FLAG_MASK` → `EINVAL`: `BPF_F_NUMA_NODE`, and with
+///    [`Rule::RingbufOverwrite`](crate::version::Rule::RingbufOverwrite) also [`BPF_F_RB_OVERWRITE`];
+/// 2. [`BPF_F_RB_OVERWRITE`] on anything but a RINGBUF → `EINVAL`;
+/// 3. `key_size != 0`, `value_size != 0`, `max_entries` not a power of two (0 included), or not a multiple
 ///    of `PAGE_SIZE` → `EINVAL`;
-/// 3. allocation failure → `ENOMEM` (the model's own allocation, in [`RingBuf::create`](super::RingBuf::create)).
+/// 4. allocation failure → `ENOMEM` (the model's own allocation, in [`RingBuf::create`](super::RingBuf::create)).
 ///
-/// A profile whose page size no kernel has ([`page_size_ok`]) is refused first, with `EINVAL`: the
-/// model's answers about pages would be meaningless for it.
+/// A profile whose page size no kernel has ([`page_size_ok`]), or whose version the model does not speak
+/// for, is refused first, with `EINVAL`.
 ///
-/// v6.18 has no size limit beyond that: `max_entries` is a u32, so the largest ring is 2 GiB.
+/// There is no size limit beyond that on 64-bit kernels: `max_entries` is a u32, so the largest ring is
+/// 2 GiB.
 ///
 /// ```
-/// use bpf_model::ringbuf::check_create;
+/// use bpf_model::ringbuf::{check_create, RingType::*, BPF_F_RB_OVERWRITE};
 /// use bpf_model::{Errno, KernelProfile};
 /// let p = KernelProfile::x86_64_v6_18();
-/// assert_eq!(check_create(&p, 0, 0, 0, 4096), Ok(()));
-/// assert_eq!(check_create(&p, 0, 0, 0, 2048), Err(Errno::EINVAL)); // smaller than a page
-/// assert_eq!(check_create(&p, 0, 0, 0, 3 * 4096), Err(Errno::EINVAL)); // not a power of two
-/// assert_eq!(check_create(&p, 1 << 10, 0, 0, 4096), Err(Errno::EINVAL)); // BPF_F_MMAPABLE
-/// assert_eq!(check_create(&p, 1 << 2, 0, 0, 4096), Ok(())); // BPF_F_NUMA_NODE
+/// assert_eq!(check_create(&p, Ringbuf, 0, 0, 0, 4096), Ok(()));
+/// assert_eq!(check_create(&p, Ringbuf, 0, 0, 0, 2048), Err(Errno::EINVAL)); // smaller than a page
+/// assert_eq!(check_create(&p, Ringbuf, 0, 0, 0, 3 * 4096), Err(Errno::EINVAL)); // not a power of two
+/// assert_eq!(check_create(&p, Ringbuf, 1 << 10, 0, 0, 4096), Err(Errno::EINVAL)); // BPF_F_MMAPABLE
+/// assert_eq!(check_create(&p, Ringbuf, 1 << 2, 0, 0, 4096), Ok(())); // BPF_F_NUMA_NODE
+/// assert_eq!(check_create(&p, Ringbuf, BPF_F_RB_OVERWRITE, 0, 0, 4096), Err(Errno::EINVAL)); // 6.18
+/// let p = KernelProfile::debian(6, 19).unwrap();
+/// assert_eq!(check_create(&p, Ringbuf, BPF_F_RB_OVERWRITE, 0, 0, 4096), Ok(()));
+/// assert_eq!(check_create(&p, UserRingbuf, BPF_F_RB_OVERWRITE, 0, 0, 4096), Err(Errno::EINVAL));
 /// ```
 pub fn check_create(
     profile: &KernelProfile,
+    ty: RingType,
     map_flags: u32,
     key_size: u32,
     value_size: u32,
     max_entries: u32,
 ) -> Result<(), Errno> {
+    let rules = profile.rules().map_err(|_| Errno::EINVAL)?;
     if !page_size_ok(profile.page_size) {
         return Err(Errno::EINVAL);
     }
-    if map_flags & !RINGBUF_CREATE_FLAG_MASK != 0 {
+    let mask = if rules.has(Rule::RingbufOverwrite) {
+        RINGBUF_CREATE_FLAG_MASK | BPF_F_RB_OVERWRITE
+    } else {
+        RINGBUF_CREATE_FLAG_MASK
+    };
+    if map_flags & !mask != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if map_flags & BPF_F_RB_OVERWRITE != 0 && ty != RingType::Ringbuf {
         return Err(Errno::EINVAL);
     }
     let page = profile.page_size;

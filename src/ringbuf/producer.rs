@@ -134,6 +134,9 @@ impl RingBuf {
     ///
     /// The ring behaves as the profile's kernel's for its whole life ([`rules`](Self::rules)). A profile
     /// whose version the model does not speak for ([`KernelProfile::rules`]) is refused with `EINVAL`.
+    ///
+    /// A RINGBUF with [`BPF_F_RB_OVERWRITE`], which a 6.19+ kernel creates, is refused with `EOPNOTSUPP`:
+    /// the model has no overwrite mode yet (what the kernel's map creation answers is [`check_create`]).
     pub fn create(
         profile: &KernelProfile,
         ty: RingType,
@@ -142,7 +145,11 @@ impl RingBuf {
         value_size: u32,
         max_entries: u32,
     ) -> Result<RingBuf, Errno> {
-        check_create(profile, map_flags, key_size, value_size, max_entries)?;
+        check_create(profile, ty, map_flags, key_size, value_size, max_entries)?;
+        if map_flags & BPF_F_RB_OVERWRITE != 0 {
+            // The kernel accepts it (6.19+); the model's rings do not overwrite yet.
+            return Err(Errno::EOPNOTSUPP);
+        }
         RingBuf::alloc(profile, ty, max_entries, ReserveMode::LockFree)
     }
 
@@ -161,7 +168,7 @@ impl RingBuf {
 
     /// A `BPF_MAP_TYPE_RINGBUF` whose producers claim space as `mode` says.
     pub fn with_mode(profile: &KernelProfile, max_entries: u32, mode: ReserveMode) -> Result<RingBuf, Errno> {
-        check_create(profile, 0, 0, 0, max_entries)?;
+        check_create(profile, RingType::Ringbuf, 0, 0, 0, max_entries)?;
         RingBuf::alloc(profile, RingType::Ringbuf, max_entries, mode)
     }
 

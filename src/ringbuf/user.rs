@@ -81,7 +81,7 @@ impl UserRingBuf {
         value_size: u32,
         max_entries: u32,
     ) -> Result<UserRingBuf, Errno> {
-        check_create(profile, map_flags, key_size, value_size, max_entries)?;
+        check_create(profile, RingType::UserRingbuf, map_flags, key_size, value_size, max_entries)?;
         Ok(UserRingBuf { rb: RingBuf::alloc(profile, RingType::UserRingbuf, max_entries, ReserveMode::Spinlock)? })
     }
 
