@@ -56,6 +56,32 @@ impl KernelVersion {
     }
 }
 
+impl KernelVersion {
+    /// The stable release a distribution names in the kernel's banner (`/proc/version`) when its release
+    /// string does not: Debian's 6.1 kernels are `6.1.0-57-amd64` for `uname -r` and say `Debian
+    /// 6.1.192-3` in the banner, and stable fixes make the patch level matter. Returns `release` unless
+    /// the banner names a later release of the same series.
+    ///
+    /// ```
+    /// use bpf_model::KernelVersion;
+    /// let banner = "Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) \
+    ///               12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-01-02)";
+    /// let v = KernelVersion::stable_from_banner(KernelVersion::new(6, 1, 0), banner);
+    /// assert_eq!(v, KernelVersion::new(6, 1, 192));
+    /// let v = KernelVersion::stable_from_banner(KernelVersion::new(6, 18, 44), "Linux version 6.18.44");
+    /// assert_eq!(v, KernelVersion::new(6, 18, 44));
+    /// ```
+    pub fn stable_from_banner(release: KernelVersion, banner: &str) -> KernelVersion {
+        banner
+            .split("Debian ")
+            .skip(1)
+            .filter_map(KernelVersion::parse_release)
+            .filter(|v| v.series() == release.series() && v.patch > release.patch)
+            .max()
+            .unwrap_or(release)
+    }
+}
+
 impl fmt::Display for KernelVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.patch == 0 {
@@ -272,7 +298,10 @@ mod detect {
             Ok(r) => {
                 p.release = r.trim().to_string();
                 match KernelVersion::parse_release(&p.release) {
-                    Some(v) => p.version = v,
+                    Some(v) => {
+                        let banner = fs::read_to_string("/proc/version").unwrap_or_default();
+                        p.version = KernelVersion::stable_from_banner(v, &banner);
+                    }
                     None => miss("version", format!("cannot parse release {:?}", p.release)),
                 }
                 // Debian names 6.1.192 "6.1.0-57-amd64"; its /proc/version says "Debian 6.1.192-3".

@@ -130,12 +130,15 @@ rules! {
 
     // ---- ring buffer -----------------------------------------------------------------------------------
 
-    /// `pending_pos` in the producer page: no reservation overtakes a record that is still BUSY.
+    /// `pending_pos` in the producer page: no reservation overtakes a record that is still BUSY. Before
+    /// it, the space check looked at `consumer_pos` alone, so once user space moved `consumer_pos` past a
+    /// BUSY record a reservation could take that record's bytes. A security fix, backported to the stable
+    /// series (Debian's 6.1.192 has the field in its BTF; 6.1.97 is the first 6.1 release with it).
     RingbufPendingPos {
         area: Ringbuf,
         since: (6, 10),
-        stable: [],
-        commit: "",
+        stable: [(6, 1, 97), (6, 6, 37), (6, 9, 8)],
+        commit: "cfa1a2329a69",
         summary: "a reservation never overtakes a BUSY record (pending_pos)",
     }
 
@@ -145,7 +148,7 @@ rules! {
         area: Ringbuf,
         since: (6, 19),
         stable: [],
-        commit: "",
+        commit: "feeaf1346f80",
         summary: "overwrite mode: BPF_F_RB_OVERWRITE and BPF_RB_OVERWRITE_POS",
     }
 

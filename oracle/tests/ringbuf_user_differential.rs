@@ -40,7 +40,7 @@ fn both(area: &mut RingbufArea, p: &KernelProfile, size: u32, steps: &[UserStep]
 }
 
 fn drain(flags: u64, pattern: u64) -> UserStep {
-    UserStep::Drain { flags, pattern }
+    UserStep::Drain { flags, pattern, wpat: 0, woff: 0, wlen: 0 }
 }
 
 fn reserve(size: u32, commit: u8) -> UserStep {
@@ -134,6 +134,31 @@ fn user_ring_fills_completely() {
     assert_eq!(out[2].cons, 4096);
     assert_eq!(out[2].woke, Some(true));
     assert_eq!(out[3].ret, 0);
+}
+
+/// The drain callback's dynptr lies over the ring itself: `bpf_dynptr_write()` through it changes the
+/// sample's bytes in the ring (what user space sees afterwards), also across the end of the area for a
+/// wrapping sample; a write past the sample's end fails with `-E2BIG` and changes nothing.
+#[test]
+fn drain_callback_writes_through_to_the_ring() {
+    if !kernel_available("drain_callback_writes_through_to_the_ring") {
+        return;
+    }
+    let p = profile();
+    let mut area = RingbufArea::open(&p).expect("load");
+    let write = |woff: u32, wlen: u32| UserStep::Drain { flags: 0, pattern: 0, wpat: u64::MAX, woff, wlen };
+    // In bounds: the bytes change in the ring, and the callback reads them back.
+    let out = both(&mut area, &p, 4096, &[reserve(40, 0), write(3, 20)]);
+    assert_eq!(out[1].seen[0].write_ret, 0);
+    let bpf_model::vectors::ByteImage::Full(data) = &out[1].data else { panic!("a live image is whole") };
+    let want: Vec<u8> = (0..20).map(bpf_model::vectors::ringbuf::user::wsrc_byte).collect();
+    assert_eq!(&data[8 + 3..8 + 23], &want[..], "the write reached the ring");
+    // Out of bounds: -E2BIG, nothing written.
+    let out = both(&mut area, &p, 4096, &[reserve(16, 0), write(10, 8)]);
+    assert_eq!(out[1].seen[0].write_ret, E2BIG);
+    // A sample that wraps past the end of the area: the write lands on both sides of the end.
+    let out = both(&mut area, &p, 4096, &[reserve(4000, 0), drain(0, 0), reserve(200, 0), write(70, 31)]);
+    assert_eq!(out[3].seen[0].write_ret, 0);
 }
 
 /// The drain's return value: the samples looked at minus the discarded ones, including the one on which

@@ -117,7 +117,14 @@ impl<M: RingMemory> Consumer<M> {
     /// allows both (the reader just gets garbage). In a model ring, where producers write with plain
     /// memory accesses, that would be a data race, so the caller promises that no producer writes to the
     /// ring from here until the consumer is back on a record boundary that producers published (the
-    /// differential tests run single-threaded). For a kernel ring this is as safe as libbpf.
+    /// differential tests run single-threaded). On a model ring of a kernel without
+    /// [`Rule::RingbufPendingPos`](crate::version::Rule::RingbufPendingPos), moving it past a record still
+    /// reserved lets a new reservation overlap that record: the caller also promises that overlapping
+    /// samples are written from one thread and never through two [`Sample::as_mut_slice`] borrows at once
+    /// ([`Sample::write`] and the dynptrs are fine). For a kernel ring this is as safe as libbpf.
+    ///
+    /// [`Sample::as_mut_slice`]: super::Sample::as_mut_slice
+    /// [`Sample::write`]: super::Sample::write
     pub unsafe fn set_consumer_pos(&mut self, pos: u64) {
         self.mem.consumer_pos().store(pos, Ordering::Release);
     }

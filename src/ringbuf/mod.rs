@@ -12,9 +12,10 @@
 //! - **Reserve.** A producer claims `round_up(size + 8, 8)` bytes at `producer_pos`, writes the header with
 //!   the BUSY bit set, and moves `producer_pos` past it (release). A reservation fails (the kernel returns
 //!   NULL) when the new end would be more than `size - 1` bytes past `consumer_pos`, or more than `size - 1`
-//!   bytes past `pending_pos`, the oldest record still BUSY (v6.10+): no reservation may overtake a record
-//!   that is still being written, even when user space moved `consumer_pos` ahead by hand. So a ring of
-//!   `size` bytes never holds `size` bytes of records, and the largest payload is `size - 16`.
+//!   bytes past `pending_pos`, the oldest record still BUSY ([`Rule::RingbufPendingPos`](crate::version::Rule::RingbufPendingPos)): no reservation
+//!   may overtake a record that is still being written, even when user space moved `consumer_pos` ahead
+//!   by hand. So a ring of `size` bytes never holds `size` bytes of records, and the largest payload is
+//!   `size - 16`.
 //! - **Commit.** Submit or discard clears BUSY (discard also sets DISCARD) with a full barrier, then decides
 //!   whether to wake the consumer: FORCE_WAKEUP always, NO_WAKEUP never, otherwise only when the consumer
 //!   has consumed everything before this record (`consumer_pos & mask` equals the record's offset).
@@ -42,6 +43,24 @@
 //!    stale: the producer sets a lock bit in the cursor, waits for its turn, and scans, checks and stores
 //!    exactly as the kernel does under its spinlock, then unlocks the cursor (past its record if it fits).
 //!    Every failing reservation goes this way, so it leaves `pending_pos` where the kernel's would.
+//!
+//! # Kernel versions
+//!
+//! A ring takes the [`Rules`](crate::version::Rules) of the profile it was made with and keeps them:
+//! - [`Rule::RingbufPendingPos`](crate::version::Rule::RingbufPendingPos) (6.10, and the stable releases the fix reached, 6.1.97 among them):
+//!   without it the space check looks at `consumer_pos` alone and there is no `pending_pos` (the producer
+//!   page reads 0 at offset 8). A reservation then takes the bytes of a BUSY record that user space moved
+//!   `consumer_pos` past, header included, and when that record's producer commits, it flips the BUSY
+//!   bit of whatever header now lies at its old position; the model does exactly that. Every kernel of
+//!   the matrix has the rule (Debian's 6.1 is 6.1.192).
+//! - The resilient spinlock of 6.16 (`rqspinlock`): the kernel's reservation takes the ring's lock with
+//!   a deadlock and timeout check, and returns NULL when that check fires (the same lock re-entered by
+//!   an NMI or a nested program on the same CPU, or a lock held for longer than the timeout, 0.25 s by
+//!   default). Before it, only an NMI used a trylock, and failed when the lock was held. The model has no
+//!   lock to re-enter, no NMIs and no timeouts: its reservation never fails for contention, on any
+//!   kernel, because a failure there depends on timing and on which CPU runs what, which no profile
+//!   describes. A program that must cope with such a NULL already copes with a full ring, which the model
+//!   does produce.
 //!
 //! With one thread the result of every operation, every position and every byte of the ring is the
 //! kernel's (`producer`; checked against the live kernel by `bpf-oracle`); with many, every interleaving

@@ -19,6 +19,7 @@
 use super::consumer::Notifier;
 use super::layout::*;
 use crate::sync::{spin_wait, AtomicBool, AtomicU64, Ordering, Words};
+use crate::version::{Rule, Rules};
 use crate::{Errno, KernelProfile};
 use crossbeam_utils::CachePadded;
 
@@ -92,7 +93,13 @@ pub(crate) struct Positions {
 pub struct RingBuf {
     pub(crate) ty: RingType,
     pub(crate) page_size: u32,
+    /// `PAGE_SHIFT` (the page size is a power of two: [`check_create`]).
+    page_shift: u32,
     pub(crate) mask: u64,
+    /// The rules of the kernel the ring was made for.
+    rules: Rules,
+    /// `Rule::RingbufPendingPos`: whether reservations track and respect `pending_pos`.
+    pending: bool,
     mode: ReserveMode,
     /// The consumer page's `consumer_pos`.
     pub(crate) consumer_pos: CachePadded<AtomicU64>,
@@ -124,6 +131,12 @@ impl std::fmt::Debug for RingBuf {
 impl RingBuf {
     /// `BPF_MAP_CREATE` for a ring buffer map of `ty`, with the kernel's checks ([`check_create`]) and
     /// `ENOMEM` when the model cannot allocate the data (it allocates `2 * max_entries` bytes).
+    ///
+    /// The ring behaves as the profile's kernel's for its whole life ([`rules`](Self::rules)). A profile
+    /// whose version the model does not speak for ([`KernelProfile::rules`]) is refused with `EINVAL`.
+    ///
+    /// A RINGBUF with [`BPF_F_RB_OVERWRITE`], which a 6.19+ kernel creates, is refused with `EOPNOTSUPP`:
+    /// the model has no overwrite mode yet (what the kernel's map creation answers is [`check_create`]).
     pub fn create(
         profile: &KernelProfile,
         ty: RingType,
@@ -132,7 +145,11 @@ impl RingBuf {
         value_size: u32,
         max_entries: u32,
     ) -> Result<RingBuf, Errno> {
-        check_create(profile, map_flags, key_size, value_size, max_entries)?;
+        check_create(profile, ty, map_flags, key_size, value_size, max_entries)?;
+        if map_flags & BPF_F_RB_OVERWRITE != 0 {
+            // The kernel accepts it (6.19+); the model's rings do not overwrite yet.
+            return Err(Errno::EOPNOTSUPP);
+        }
         RingBuf::alloc(profile, ty, max_entries, ReserveMode::LockFree)
     }
 
@@ -151,7 +168,7 @@ impl RingBuf {
 
     /// A `BPF_MAP_TYPE_RINGBUF` whose producers claim space as `mode` says.
     pub fn with_mode(profile: &KernelProfile, max_entries: u32, mode: ReserveMode) -> Result<RingBuf, Errno> {
-        check_create(profile, 0, 0, 0, max_entries)?;
+        check_create(profile, RingType::Ringbuf, 0, 0, 0, max_entries)?;
         RingBuf::alloc(profile, RingType::Ringbuf, max_entries, mode)
     }
 
@@ -161,11 +178,18 @@ impl RingBuf {
         max_entries: u32,
         mode: ReserveMode,
     ) -> Result<RingBuf, Errno> {
+        let rules = profile.rules().map_err(|_| Errno::EINVAL)?;
+        if !page_size_ok(profile.page_size) || !max_entries.is_power_of_two() {
+            return Err(Errno::EINVAL);
+        }
         let words = Words::new(max_entries as usize / 4).ok_or(Errno::ENOMEM)?;
         Ok(RingBuf {
             ty,
             page_size: profile.page_size,
+            page_shift: profile.page_size.trailing_zeros(),
             mask: u64::from(max_entries) - 1,
+            rules,
+            pending: rules.has(Rule::RingbufPendingPos),
             mode,
             consumer_pos: CachePadded::new(AtomicU64::new(0)),
             prod: CachePadded::new(Positions {
@@ -186,6 +210,11 @@ impl RingBuf {
         self.ty
     }
 
+    /// The rules of the kernel this ring was made for.
+    pub fn rules(&self) -> Rules {
+        self.rules
+    }
+
     /// The data size (`max_entries`, `mask + 1`).
     pub fn size(&self) -> u64 {
         self.mask + 1
@@ -201,7 +230,8 @@ impl RingBuf {
         self.prod.producer_pos.load(Ordering::Acquire)
     }
 
-    /// `pending_pos`, as user space reads it from the producer page.
+    /// `pending_pos`, as user space reads it from the producer page (offset 8). A kernel without
+    /// `Rule::RingbufPendingPos` has no such field: the zeroed page reads 0 there, and so does this.
     pub fn pending_pos(&self) -> u64 {
         self.prod.pending_pos.load(Ordering::Acquire)
     }
@@ -211,16 +241,29 @@ impl RingBuf {
         self.notifier.wakeups()
     }
 
-    /// The consumer page as user space maps it: `page_size` bytes, `consumer_pos` at offset 0.
+    /// The consumer page as user space maps it: `page_size` bytes, `consumer_pos` at offset 0, the rest 0.
+    ///
+    /// ```
+    /// use bpf_model::ringbuf::RingBuf;
+    /// use bpf_model::KernelProfile;
+    /// let mut rb = RingBuf::new(&KernelProfile::x86_64_v6_18(), 4096).unwrap();
+    /// rb.output(b"abc", 0).unwrap();
+    /// rb.consumer().unwrap().consume(1, |_| 0).unwrap();
+    /// let page = rb.consumer_page();
+    /// assert_eq!(page.len(), 4096);
+    /// assert_eq!(page[..8], 16u64.to_ne_bytes());
+    /// assert!(page[8..].iter().all(|&b| b == 0));
+    /// ```
     pub fn consumer_page(&mut self) -> Vec<u8> {
+        // The page size is a power of two of at least 16 bytes (`check_create`).
         let mut page = vec![0u8; self.page_size as usize];
         page[..8].copy_from_slice(&self.consumer_pos().to_ne_bytes());
         page
     }
 
-    /// The producer page: `producer_pos` at 0, `pending_pos` at 8.
+    /// The producer page: `producer_pos` at 0, `pending_pos` at 8 (0 on a kernel without it).
     pub fn producer_page(&mut self) -> Vec<u8> {
-        let mut page = vec![0u8; (self.page_size as usize).max(16)];
+        let mut page = vec![0u8; self.page_size as usize];
         page[..8].copy_from_slice(&self.producer_pos().to_ne_bytes());
         page[PENDING_POS_OFFSET..PENDING_POS_OFFSET + 8].copy_from_slice(&self.pending_pos().to_ne_bytes());
         page
@@ -251,9 +294,13 @@ impl RingBuf {
     }
 
     /// Walks `pending_pos` forward over committed records up to `prod`, as the kernel does before every
-    /// space check. Returns the new value.
+    /// space check. Returns the new value. A kernel without `Rule::RingbufPendingPos` has no such walk:
+    /// `pending_pos` stays 0.
     #[inline]
     fn scan_pending(&self, mut pend: u64, prod: u64) -> u64 {
+        if !self.pending {
+            return pend;
+        }
         while pend < prod {
             let len = word_len(self.words.load(self.off(pend), Ordering::Acquire));
             if len & BPF_RINGBUF_BUSY_BIT != 0 {
@@ -264,11 +311,16 @@ impl RingBuf {
         pend
     }
 
-    /// The kernel's space check: the new end at most `mask` bytes past `consumer_pos` and past
-    /// `pending_pos`.
+    /// The kernel's space check: the new end at most `mask` bytes past `consumer_pos` and (with
+    /// `Rule::RingbufPendingPos`) past `pending_pos`.
+    ///
+    /// Without the rule the kernel checks `consumer_pos` alone: once user space has moved `consumer_pos`
+    /// past a record that is still BUSY, a reservation may take the bytes of that record (its header
+    /// included) while its producer still writes them, and that producer's commit then flips the BUSY bit
+    /// of whatever header lies at its old position. The model does the same.
     #[inline]
     fn fits(&self, new_prod: u64, cons: u64, pend: u64) -> bool {
-        new_prod.wrapping_sub(cons) <= self.mask && new_prod.wrapping_sub(pend) <= self.mask
+        new_prod.wrapping_sub(cons) <= self.mask && (!self.pending || new_prod.wrapping_sub(pend) <= self.mask)
     }
 
     /// `__bpf_ringbuf_reserve()`: claims a record of `size` payload bytes, writes its BUSY header and
@@ -309,7 +361,7 @@ impl RingBuf {
     #[inline(always)]
     fn write_busy_header(&self, pos: u64, size: u64) {
         let off = self.off(pos);
-        let hdr = header_word(size as u32 | BPF_RINGBUF_BUSY_BIT, rec_pg_off(self.page_size, off as u64));
+        let hdr = header_word(size as u32 | BPF_RINGBUF_BUSY_BIT, rec_pg_off_shift(self.page_shift, off as u64));
         self.words.store(off, hdr, Ordering::Relaxed);
     }
 
@@ -475,10 +527,14 @@ impl RingBuf {
     /// `(consumer_pos & mask) == record offset && !(flags & BPF_RB_NO_WAKEUP)` → wake. Other flag bits are
     /// ignored.
     #[inline(always)]
-    pub(crate) fn commit(&self, pos: u64, flags: u64, discard: bool) -> bool {
+    ///
+    /// `size` is the sample's payload size as reserved: the wrapped tail to copy is the sample's own, not
+    /// what its header says now (on a kernel without `Rule::RingbufPendingPos`, a later reservation may
+    /// have overwritten that header).
+    pub(crate) fn commit(&self, pos: u64, size: u32, flags: u64, discard: bool) -> bool {
         let off = self.off(pos);
         let w = self.words.load(off, Ordering::Relaxed);
-        let size = len_size(word_len(w)) as usize;
+        let size = size as usize;
         let data_size = (self.mask + 1) as usize;
         if off + 8 + size > data_size {
             self.wrap_committed(off + 8 + size - data_size);
@@ -692,31 +748,31 @@ impl<'a> Sample<'a> {
     /// `bpf_ringbuf_submit(sample, flags)`: commits the record. Returns whether the consumer is woken.
     #[inline(always)]
     pub fn submit(self, flags: u64) -> bool {
-        let (rb, pos) = self.release();
-        rb.commit(pos, flags, false)
+        let (rb, pos, size) = self.release();
+        rb.commit(pos, size, flags, false)
     }
 
     /// `bpf_ringbuf_discard(sample, flags)`: commits the record with DISCARD. Returns whether the consumer
     /// is woken (discards wake by the same rule).
     #[inline]
     pub fn discard(self, flags: u64) -> bool {
-        let (rb, pos) = self.release();
-        rb.commit(pos, flags, true)
+        let (rb, pos, size) = self.release();
+        rb.commit(pos, size, flags, true)
     }
 
     /// Takes the reservation out of the sample without running its drop (which would discard it): a
     /// released sample has no drop code left on the hot path.
     #[inline(always)]
-    fn release(self) -> (&'a RingBuf, u64) {
+    fn release(self) -> (&'a RingBuf, u64, u32) {
         let this = std::mem::ManuallyDrop::new(self);
-        (this.rb, this.pos)
+        (this.rb, this.pos, this.size)
     }
 }
 
 impl Drop for Sample<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.rb.commit(self.pos, 0, true);
+        self.rb.commit(self.pos, self.size, 0, true);
     }
 }
 

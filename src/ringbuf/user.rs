@@ -81,7 +81,7 @@ impl UserRingBuf {
         value_size: u32,
         max_entries: u32,
     ) -> Result<UserRingBuf, Errno> {
-        check_create(profile, map_flags, key_size, value_size, max_entries)?;
+        check_create(profile, RingType::UserRingbuf, map_flags, key_size, value_size, max_entries)?;
         Ok(UserRingBuf { rb: RingBuf::alloc(profile, RingType::UserRingbuf, max_entries, ReserveMode::Spinlock)? })
     }
 
@@ -203,8 +203,11 @@ impl UserRingBuf {
     ///
     /// One drain looks at no more than `BPF_MAX_USER_RINGBUF_SAMPLES` records, discarded ones included.
     /// After each callback `consumer_pos` moves past the sample, even when the callback returned 1. An
-    /// error returns at once; samples already drained stay drained. The callback's dynptr is a copy of the
-    /// sample: the verifier does not let a program write through it.
+    /// error returns at once; samples already drained stay drained.
+    ///
+    /// The callback's dynptr is a LOCAL dynptr directly over the sample's bytes in the ring (the kernel's
+    /// `bpf_dynptr_init()` over the mapped data, read-write): a callback that writes through it
+    /// (`bpf_dynptr_write()`, `bpf_dynptr_memset()`) changes the ring, and user space sees the change.
     #[cfg(not(loom))]
     pub fn drain<F>(&self, flags: u64, mut callback: F) -> i64
     where
@@ -228,13 +231,14 @@ impl UserRingBuf {
                     break;
                 }
                 Ok((off, size)) => {
-                    let mut copy = vec![0u8; size as usize];
-                    // SAFETY: in bounds of the 2 * size area (off < size, size < ring size); this is the
-                    // only drain (busy bit), and user space does not rewrite a submitted sample.
-                    unsafe { self.rb.words.read_bytes(off, &mut copy) };
-                    let cells = std::cell::Cell::from_mut(&mut copy[..]).as_slice_of_cells();
+                    // SAFETY: in bounds of the 2 * size area (off < size, size < ring size, and both copies
+                    // are equal, so the bytes past the end are the wrapped tail); only this thread touches
+                    // them while the borrow lives: this is the only drain (busy bit), and user space, the
+                    // only other writer, needs `&mut self`, which this `&self` borrow excludes.
+                    let cells = unsafe { self.rb.words.cells(off, size as usize) };
                     let ptr = crate::dynptr::Dynptr::from_mem(cells, size, 0).unwrap_or(crate::dynptr::Dynptr::null());
                     ret = callback(&ptr) as i64;
+                    self.mirror(off, size as usize);
                     let cons = self.rb.consumer_pos.load(Ordering::Relaxed);
                     self.rb.consumer_pos.store(cons + record_footprint(u64::from(size)), Ordering::Release);
                 }
@@ -249,6 +253,23 @@ impl UserRingBuf {
             self.rb.notifier.notify();
         }
         ret
+    }
+
+    /// Makes both copies of the data area equal again over `len` bytes at `off` that the drain's callback
+    /// may have written (the kernel's double mapping does this by itself): bytes below the size go to the
+    /// copy past the end, bytes past the end to the start of the area.
+    #[cfg(not(loom))]
+    fn mirror(&self, off: usize, len: usize) {
+        let size = self.rb.size() as usize;
+        let below = len.min(size.saturating_sub(off));
+        // SAFETY: off < size and len < size, so both ranges of each copy are in bounds of the 2 * size area
+        // and do not overlap; this drain is the only accessor (see `drain`), and the dynptr's borrow ended.
+        unsafe {
+            self.rb.words.copy(off, off + size, below);
+            if len > below {
+                self.rb.words.copy(size, 0, len - below);
+            }
+        }
     }
 
     /// `__bpf_user_ringbuf_peek()`: the next sample's data offset and size.

@@ -18,7 +18,9 @@
 pub mod user;
 
 use super::{fnv64, ByteImage, Case};
-use crate::ringbuf::{RingBuf, RingType, BPF_RB_AVAIL_DATA, BPF_RB_CONS_POS, BPF_RB_PROD_POS};
+use crate::ringbuf::{
+    check_create, RingBuf, RingType, BPF_F_RB_OVERWRITE, BPF_RB_AVAIL_DATA, BPF_RB_CONS_POS, BPF_RB_PROD_POS,
+};
 use crate::{Errno, KernelProfile};
 use serde::{Deserialize, Serialize};
 
@@ -219,14 +221,12 @@ fn do_op(rb: &RingBuf, op: &Op, src: &[u8], woke: &mut bool) -> i64 {
     let off = (seed % 64) as usize;
     match kind {
         1 => {
+            // The helper's integer face, as the program sees it; whether it woke, from the wakeup count.
             let n = (size as usize).min(SRC_CAP);
-            match rb.output(&src[off..off + n], flags) {
-                Ok(w) => {
-                    *woke |= w;
-                    0
-                }
-                Err(e) => e.to_ret(),
-            }
+            let before = rb.wakeups();
+            let ret = rb.bpf_ringbuf_output(&src[off..off + n], flags);
+            *woke |= rb.wakeups() != before;
+            ret
         }
         2 => rb.query(flags) as i64,
         3 => {
@@ -286,7 +286,18 @@ impl Case for RingbufCase {
     fn run_model(&self, profile: &KernelProfile) -> RingbufOutcome {
         match self {
             RingbufCase::Create { ty, map_flags, key_size, value_size, max_entries } => {
-                let r = RingBuf::create(profile, *ty, *map_flags, *key_size, *value_size, *max_entries);
+                // `BPF_MAP_CREATE`'s answer: the kernel's checks, then the allocation (which does not
+                // depend on the overwrite flag, that the model's rings do not implement yet).
+                let r = check_create(profile, *ty, *map_flags, *key_size, *value_size, *max_entries).and_then(|_| {
+                    RingBuf::create(
+                        profile,
+                        *ty,
+                        *map_flags & !BPF_F_RB_OVERWRITE,
+                        *key_size,
+                        *value_size,
+                        *max_entries,
+                    )
+                });
                 RingbufOutcome::Create(Errno::ret_of(r.map(|_| 0i64)))
             }
             RingbufCase::Seq { size, steps } => {

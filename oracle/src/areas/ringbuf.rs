@@ -11,7 +11,9 @@ pub mod user;
 use crate::conformance::Area;
 use crate::kernel::{self, skel::ringbuf as skel, OracleError, Pod};
 use crate::rng::Rng;
-use bpf_model::ringbuf::{Consumer, RingBuf, RingMemory, RingType, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP};
+use bpf_model::ringbuf::{
+    Consumer, RingBuf, RingMemory, RingType, BPF_F_RB_OVERWRITE, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP,
+};
 use bpf_model::vectors::ringbuf::user::UserStep;
 use bpf_model::vectors::ringbuf::{
     run_batch, run_consume, src_byte, Batch, Op, RingbufCase, RingbufOutcome, Slot, Step, StepOutcome, NAFTER, NPRE,
@@ -538,9 +540,10 @@ impl Area for RingbufArea {
     fn generate(&mut self, rng: &mut Rng) -> RingbufCase {
         if rng.chance(1, 10) {
             let ty = if rng.chance(1, 3) { RingType::UserRingbuf } else { RingType::Ringbuf };
-            let map_flags = match rng.below(6) {
+            let map_flags = match rng.below(7) {
                 0 => 1 << rng.below(20),
                 1 => 1 << 2,
+                2 => BPF_F_RB_OVERWRITE | (rng.below(2) as u32) << 2,
                 _ => 0,
             };
             let small = |rng: &mut Rng| if rng.chance(1, 8) { 1 + rng.below(8) as u32 } else { 0 };

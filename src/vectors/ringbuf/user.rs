@@ -3,8 +3,9 @@
 //! A sequence runs on a fresh user ring. User space writes through the mapped producer page and data area,
 //! as libbpf's `user_ring_buffer__reserve()` / `__submit()` / `__discard()` do, or writes headers and
 //! `producer_pos` by hand (what the kernel must not trust); a drain step runs `oracle/bpf/user_ringbuf.bpf.c`,
-//! a SYSCALL program calling `bpf_user_ringbuf_drain()` whose callback records each sample's size and its
-//! first [`PEEK`] bytes (up to [`MAX_SEEN`] samples) and returns bit `i % 64` of a pattern. After every step
+//! a SYSCALL program calling `bpf_user_ringbuf_drain()` whose callback may first write through the sample's
+//! dynptr (`bpf_dynptr_write()` of [`wsrc_byte`]s, per a bit pattern), then records each sample's size and
+//! its first [`PEEK`] bytes (up to [`MAX_SEEN`] samples) and returns bit `i % 64` of a pattern. After every step
 //! both sides' `consumer_pos`, `producer_pos` and data area are compared; after a drain also its return
 //! value, the samples seen and whether an edge-triggered epoll (`EPOLLOUT`) on the map fd saw a wakeup.
 
@@ -16,6 +17,17 @@ use serde::{Deserialize, Serialize};
 pub const PEEK: usize = 16;
 /// Samples whose size and bytes one drain records.
 pub const MAX_SEEN: usize = 64;
+/// Bytes of the program's write source (`wsrc`); a write takes `wlen & (WSRC - 1)` of them.
+pub const WSRC: usize = 32;
+
+/// Byte `j` of the program's write source.
+pub fn wsrc_byte(j: usize) -> u8 {
+    0xa0 ^ (j as u8).wrapping_mul(11)
+}
+
+fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
 
 /// Byte `j` of the payload a `Reserve` step with this seed writes.
 pub fn fill_byte(seed: u32, j: usize) -> u8 {
@@ -53,13 +65,23 @@ pub enum UserStep {
     },
     /// User space writes `producer_pos`.
     SetProducerPos(u64),
-    /// `bpf_user_ringbuf_drain(map, cb, NULL, flags)`; the callback's i-th call returns `(pattern >> (i %
-    /// 64)) & 1`.
+    /// `bpf_user_ringbuf_drain(map, cb, NULL, flags)`; the callback's i-th call first writes `wlen & (WSRC
+    /// - 1)` bytes of the write source at `woff` through the sample's dynptr if bit `i % 64` of `wpat` is
+    /// set, then returns `(pattern >> (i % 64)) & 1`.
     Drain {
         /// Drain flags.
         flags: u64,
         /// Callback return bits.
         pattern: u64,
+        /// Which calls write through the dynptr.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        wpat: u64,
+        /// The write's offset.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        woff: u32,
+        /// The write's length (masked with `WSRC - 1`).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        wlen: u32,
     },
 }
 
@@ -70,8 +92,11 @@ pub struct Seen {
     pub size: u32,
     /// `bpf_dynptr_read()` of the first `min(size, PEEK)` bytes: its return value.
     pub read_ret: i64,
-    /// Those bytes.
+    /// Those bytes (after the write, if any).
     pub bytes: Vec<u8>,
+    /// `bpf_dynptr_write()`'s return value, when the call wrote (else 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub write_ret: i64,
 }
 
 /// The state after one user ring step.
@@ -127,18 +152,25 @@ pub fn run_user_step(ur: &mut UserRingBuf, step: &UserStep) -> (i64, u32, Vec<Se
             ur.set_producer_pos(p);
             (0, 0, vec![], None)
         }
-        UserStep::Drain { flags, pattern } => {
+        UserStep::Drain { flags, pattern, wpat, woff, wlen } => {
             let before = ur.wakeups();
             let mut calls = 0u32;
             let mut seen = Vec::new();
+            let wsrc: Vec<u8> = (0..WSRC).map(wsrc_byte).collect();
             let ret = ur.drain(flags, |d| {
                 let i = calls;
                 calls += 1;
+                let write_ret = if (wpat >> (i & 63)) & 1 != 0 {
+                    let n = (wlen as usize) & (WSRC - 1);
+                    d.write(woff, &wsrc[..n], 0).map_or_else(|e| e.to_ret(), |_| 0)
+                } else {
+                    0
+                };
                 if (i as usize) < MAX_SEEN {
                     let size = d.size();
                     let mut bytes = vec![0u8; (size as usize).min(PEEK)];
                     let read_ret = d.read(&mut bytes, 0, 0).map_or_else(|e| e.to_ret(), |_| 0);
-                    seen.push(Seen { size, read_ret, bytes });
+                    seen.push(Seen { size, read_ret, bytes, write_ret });
                 }
                 (pattern >> (i & 63)) & 1
             });

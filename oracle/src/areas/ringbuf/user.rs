@@ -26,7 +26,7 @@ use bpf_model::ringbuf::{
     RingType, UserRingBuf, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT,
 };
 use bpf_model::vectors::ringbuf::user::{
-    fill_byte, raw_header, run_user_step, Seen, UserStep, UserStepOutcome, MAX_SEEN, PEEK,
+    fill_byte, raw_header, run_user_step, wsrc_byte, Seen, UserStep, UserStepOutcome, MAX_SEEN, PEEK,
 };
 use bpf_model::vectors::ByteImage;
 use libbpf_rs::{libbpf_sys, MapCore, MapFlags};
@@ -212,11 +212,17 @@ impl RingbufArea {
                 ring.set_producer_pos(p);
                 (0, 0, vec![], None)
             }
-            UserStep::Drain { flags, pattern } => {
+            UserStep::Drain { flags, pattern, wpat, woff, wlen } => {
                 let bss =
                     self.user.skel.maps.bss_data.as_deref_mut().ok_or_else(|| OracleError::Kernel("no .bss".into()))?;
                 bss.uargs.flags = flags;
                 bss.uargs.pattern = pattern;
+                bss.uargs.wpat = wpat;
+                bss.uargs.woff = woff;
+                bss.uargs.wlen = wlen;
+                for (j, b) in bss.wsrc.iter_mut().enumerate() {
+                    *b = wsrc_byte(j);
+                }
                 bss.ncalls = 0;
                 bss.ur_ret = 0;
                 for s in bss.seen.iter_mut() {
@@ -240,6 +246,7 @@ impl RingbufArea {
                         size: s.size,
                         read_ret: i64::from(s.read_ret as i32),
                         bytes: s.bytes[..(s.size as usize).min(PEEK)].to_vec(),
+                        write_ret: s.write_ret,
                     })
                     .collect();
                 (bss.ur_ret, calls, seen, Some(woke))
@@ -328,16 +335,32 @@ impl RingbufArea {
                     4 => cons + ring + 8,
                     _ => rng.next_u64(),
                 }),
-                _ => UserStep::Drain { flags: Self::gen_drain_flags(rng), pattern: Self::gen_pattern(rng) },
+                _ => Self::gen_drain(rng),
             };
             run_user_step(&mut ur, &step);
             steps.push(step);
         }
         // Most sequences end with a drain.
         if !matches!(steps.last(), Some(UserStep::Drain { .. })) && rng.chance(3, 4) {
-            steps.push(UserStep::Drain { flags: Self::gen_drain_flags(rng), pattern: Self::gen_pattern(rng) });
+            steps.push(Self::gen_drain(rng));
         }
         (size, steps)
+    }
+
+    /// A drain step; a third of them write through the callback's dynptr (in bounds, at the edge, or out).
+    fn gen_drain(rng: &mut Rng) -> UserStep {
+        let (flags, pattern) = (Self::gen_drain_flags(rng), Self::gen_pattern(rng));
+        if !rng.chance(1, 3) {
+            return UserStep::Drain { flags, pattern, wpat: 0, woff: 0, wlen: 0 };
+        }
+        let wpat = if rng.chance(1, 2) { u64::MAX } else { rng.next_u64() };
+        let woff = match rng.below(6) {
+            0..=2 => rng.below(16) as u32,
+            3 => rng.below(64) as u32,
+            4 => rng.below(4096) as u32,
+            _ => rng.next_u32(),
+        };
+        UserStep::Drain { flags, pattern, wpat, woff, wlen: rng.below(32) as u32 }
     }
 
     fn gen_drain_flags(rng: &mut Rng) -> u64 {
