@@ -304,12 +304,6 @@ mod detect {
                     }
                     None => miss("version", format!("cannot parse release {:?}", p.release)),
                 }
-                // Debian names 6.1.192 "6.1.0-57-amd64"; its /proc/version says "Debian 6.1.192-3".
-                if let Some(v) = fs::read_to_string("/proc/version").ok().as_deref().and_then(distro_version) {
-                    if v.series() == p.version.series() && v.patch > p.version.patch {
-                        p.version = v;
-                    }
-                }
             }
             Err(e) => miss("release", format!("/proc/sys/kernel/osrelease: {e}")),
         }
@@ -405,13 +399,6 @@ mod detect {
             }
         }
         Detected { profile: p, missing }
-    }
-
-    /// The upstream version a distribution names in `/proc/version` (`"... Debian 6.1.192-3 (...)"`).
-    pub(super) fn distro_version(proc_version: &str) -> Option<KernelVersion> {
-        // The last "Debian " names the kernel; an earlier one may name the compiler's package.
-        let rest = proc_version.rsplit("Debian ").next().filter(|_| proc_version.contains("Debian "))?;
-        KernelVersion::parse_release(rest.split_whitespace().next()?)
     }
 
     /// `"0-1"`, `"0,2-5"`: the highest CPU id named.
@@ -651,14 +638,6 @@ mod tests {
         assert_eq!(KernelVersion::parse_release("6.18-rc1"), Some(KernelVersion::new(6, 18, 0)));
         assert_eq!(KernelVersion::parse_release("x"), None);
         assert!(KernelVersion::new(6, 18, 0) > KernelVersion::new(6, 9, 3));
-    }
-
-    #[test]
-    fn debian_versions_parse() {
-        let v = "Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) \
-                 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-20)";
-        assert_eq!(detect::distro_version(v), Some(KernelVersion::new(6, 1, 192)));
-        assert_eq!(detect::distro_version("Linux version 6.18.44-fc-v1272 #1 SMP"), None);
     }
 
     #[test]

@@ -44,9 +44,9 @@ pub(super) fn ring_off(rb: &RingBuf, pos: u64) -> usize {
     rb.off(pos)
 }
 
-/// `bpf_ringbuf_commit()` of the record at `pos`: submit, or discard with `discard`.
-pub(super) fn ring_commit(rb: &RingBuf, pos: u64, flags: u64, discard: bool) {
-    rb.commit(pos, flags, discard);
+/// `bpf_ringbuf_commit()` of the `size`-byte record reserved at `pos`: submit, or discard with `discard`.
+pub(super) fn ring_commit(rb: &RingBuf, pos: u64, size: u32, flags: u64, discard: bool) {
+    rb.commit(pos, size, flags, discard);
 }
 
 /// `__bpf_ringbuf_reserve()` through the safe API, leaving the record reserved (BUSY) until

@@ -924,7 +924,8 @@ impl Env {
     /// `bpf_ringbuf_commit()` of the record whose payload is at `addr`.
     fn commit_record(&mut self, addr: u64, flags: u64, discard: bool) -> Result<(), Fault> {
         let live = self.live.remove(&addr).ok_or(Fault::NotASample { addr })?;
-        adapt::ring_commit(self.ring(live.map)?, live.pos, flags, discard);
+        // A reserved size fits in u32: a reservation is refused above the ring's size (at most 2^31).
+        adapt::ring_commit(self.ring(live.map)?, live.pos, live.size as u32, flags, discard);
         Ok(())
     }
 
