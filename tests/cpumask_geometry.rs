@@ -127,3 +127,19 @@ fn refusals_and_accessors() {
     let dbg = format!("{m:?}");
     assert!(dbg.contains("set_bits: [1, 4]") && dbg.contains("nr_cpu_ids: 5"), "{dbg}");
 }
+
+/// A mask of another geometry reads as zero past its own storage (the model's documented rule for masks
+/// of two kernels; no kernel has two geometries).
+#[test]
+fn a_shorter_mask_reads_as_zero_past_its_storage() {
+    let (mut long, mut short) = (Cpumask::new(geo(70, 128, 64)), Cpumask::new(geo(2, 64, 64)));
+    assert_eq!(long.first_and(&short), 70);
+    assert!(long.equal(&short) && !long.intersects(&short) && long.subset(&short));
+    long.set_cpu(69);
+    assert_eq!(long.first_and(&short), 70);
+    assert!(!long.equal(&short) && !long.subset(&short));
+    long.set_cpu(1);
+    short.set_cpu(1);
+    assert_eq!(long.first_and(&short), 1);
+    assert!(long.intersects(&short));
+}
