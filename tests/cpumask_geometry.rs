@@ -142,4 +142,13 @@ fn a_shorter_mask_reads_as_zero_past_its_storage() {
     short.set_cpu(1);
     assert_eq!(long.first_and(&short), 1);
     assert!(long.intersects(&short));
+    // The two-mask writers read the short source the same way, in either position.
+    let mut d = Cpumask::new(geo(70, 128, 64));
+    d.or(&long, &short);
+    assert_eq!(d.bits().iter_ones().collect::<Vec<_>>(), [1, 69]);
+    d.xor(&short, &long);
+    assert_eq!(d.bits().iter_ones().collect::<Vec<_>>(), [69]);
+    d.setall();
+    assert!(d.and(&long, &short));
+    assert_eq!(d.bits().iter_ones().collect::<Vec<_>>(), [1]);
 }
