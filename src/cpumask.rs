@@ -50,11 +50,13 @@
 //! the model; `vectors/cpumask.jsonl` holds a sample. The kernel here is a medium one (x86_64,
 //! `NR_CPUS=256`, `nr_cpu_ids=2`, efficient unaligned access), and its memory shows what the spec notes
 //! derived: `setall` sets bits 2..63 of word 0, `populate` copies all 64 bits of word 0, `or`/`xor`/`copy`
-//! carry them, `and` clears them, and no query sees them. What it cannot show: the small configuration
-//! (`NR_CPUS <= 64`, where the tail is visible), large masks, 32-bit longs, the `-EINVAL` of `populate`
-//! (x86 has efficient unaligned access), a NULL from `bpf_cpumask_create`, and the distribute cursor (shared
-//! with the scheduler). Those are covered by `tests/cpumask_properties.rs`, which checks the model against a
-//! word-by-word transliteration of the v6.18 C for any configuration.
+//! carry them, `and` clears them, and no query sees them. Debian's kernels of the matrix (6.12 to 7.3, booted
+//! under qemu) are large ones (`NR_CPUS=8192`), with `nr_cpu_ids` 2 and 64; their answers are
+//! `vectors/<series>/cpumask*.jsonl`. What no kernel here can show: the small configuration (`NR_CPUS <= 64`,
+//! where the tail is visible), 32-bit longs, the `-EINVAL` of `populate` (x86 has efficient unaligned
+//! access), a NULL from `bpf_cpumask_create`, and the distribute cursor (shared with the scheduler). Those are
+//! covered by `tests/cpumask_properties.rs`, which checks the model against a word-by-word transliteration of
+//! the v6.18 C for any configuration, and `tests/cpumask_geometry.rs`.
 //!
 //! # Kernel versions
 //!

@@ -87,3 +87,68 @@ fn abi_xor_and_equal() {
     assert_eq!(d.to_bytes()[0], 0x02);
     assert!(abi::bpf_cpumask_equal(&d, &b));
 }
+
+/// The refusals name what is wrong, and the accessors give back what the geometry was made with.
+#[test]
+fn refusals_and_accessors() {
+    use bpf_model::cpumask::{CpumaskAlloc, GeometryError, Unavailable};
+    let msg = |e: GeometryError| e.to_string();
+    assert_eq!(msg(GeometryError::BitsPerLong(16)), "BITS_PER_LONG 16 is neither 32 nor 64");
+    assert!(msg(GeometryError::NrCpus(0)).starts_with("NR_CPUS 0 is not in 1..="));
+    assert_eq!(msg(GeometryError::NrCpuIds(9)), "nr_cpu_ids 9 is not in 1..=NR_CPUS");
+    assert!(msg(GeometryError::ForcedMismatch).contains("CONFIG_FORCE_NR_CPUS"));
+    let mut p = KernelProfile::debian(6, 12).unwrap();
+    p.force_nr_cpus = true;
+    assert_eq!(CpumaskGeometry::from_profile(&p), Err(GeometryError::ForcedMismatch));
+    p.nr_cpu_ids = p.nr_cpus;
+    assert!(CpumaskGeometry::from_profile(&p).is_ok());
+    p.bits_per_long = 16;
+    let e = CpumaskAlloc::open(&p).unwrap_err();
+    assert_eq!(
+        (e, e.to_string()),
+        (
+            Unavailable::Geometry(GeometryError::BitsPerLong(16)),
+            format!("profile has no cpumask geometry: {}", msg(GeometryError::BitsPerLong(16)))
+        )
+    );
+    let mut old = KernelProfile::debian(7, 3).unwrap();
+    old.version = bpf_model::KernelVersion::new(5, 10, 0);
+    assert!(CpumaskAlloc::open(&old).unwrap_err().to_string().contains("5.10"));
+    let g = CpumaskGeometry::new(5, 100, 32, false).unwrap();
+    assert_eq!((g.nr_cpu_ids(), g.nr_cpus(), g.bits_per_long(), g.efficient_unaligned_access()), (5, 100, 32, false));
+    assert_eq!((g.small_cpumask_bits(), g.large_cpumask_bits(), g.nr_cpumask_bits()), (5, 100, 5));
+    assert!(CpumaskGeometry::new(5, 100, 64, true).unwrap().efficient_unaligned_access());
+    let mut m = Cpumask::new(g);
+    assert_eq!(m.geometry(), g);
+    m.set_cpu(4);
+    m.set_cpu(1);
+    assert_eq!(m.bits().iter_ones().collect::<Vec<_>>(), [1, 4]);
+    assert_eq!(m.bits().len(), 128);
+    let dbg = format!("{m:?}");
+    assert!(dbg.contains("set_bits: [1, 4]") && dbg.contains("nr_cpu_ids: 5"), "{dbg}");
+}
+
+/// A mask of another geometry reads as zero past its own storage (the model's documented rule for masks
+/// of two kernels; no kernel has two geometries).
+#[test]
+fn a_shorter_mask_reads_as_zero_past_its_storage() {
+    let (mut long, mut short) = (Cpumask::new(geo(70, 128, 64)), Cpumask::new(geo(2, 64, 64)));
+    assert_eq!(long.first_and(&short), 70);
+    assert!(long.equal(&short) && !long.intersects(&short) && long.subset(&short));
+    long.set_cpu(69);
+    assert_eq!(long.first_and(&short), 70);
+    assert!(!long.equal(&short) && !long.subset(&short));
+    long.set_cpu(1);
+    short.set_cpu(1);
+    assert_eq!(long.first_and(&short), 1);
+    assert!(long.intersects(&short));
+    // The two-mask writers read the short source the same way, in either position.
+    let mut d = Cpumask::new(geo(70, 128, 64));
+    d.or(&long, &short);
+    assert_eq!(d.bits().iter_ones().collect::<Vec<_>>(), [1, 69]);
+    d.xor(&short, &long);
+    assert_eq!(d.bits().iter_ones().collect::<Vec<_>>(), [69]);
+    d.setall();
+    assert!(d.and(&long, &short));
+    assert_eq!(d.bits().iter_ones().collect::<Vec<_>>(), [1]);
+}

@@ -124,6 +124,9 @@ fn a_kernel_without_the_family_has_no_allocator() {
     assert!(matches!(e, Unavailable::NoCpumaskKfuncs(v) if v.major == 6 && v.minor == 1), "{e:?}");
     assert!(e.to_string().contains("no cpumask kfuncs"), "{e}");
     assert!(CpumaskAlloc::new(&old).create().is_none());
+    assert_eq!(CpumaskAlloc::new(&old).rules(), None);
+    let twelve = CpumaskAlloc::open(&KernelProfile::debian(6, 12).unwrap()).unwrap();
+    assert_eq!(twelve.rules().map(|r| (r.version().major, r.version().minor)), Some((6, 12)));
     let m = CpumaskAlloc::open(&KernelProfile::debian(6, 12).unwrap()).unwrap().create().unwrap();
     assert!(!m.has_kfunc(Func::CpumaskPopulate) && m.has_kfunc(Func::CpumaskFirstAnd));
     assert_eq!(m.rules().version().minor, 12);
