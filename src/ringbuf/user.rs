@@ -233,7 +233,8 @@ impl UserRingBuf {
                     // only drain (busy bit), and user space does not rewrite a submitted sample.
                     unsafe { self.rb.words.read_bytes(off, &mut copy) };
                     let cells = std::cell::Cell::from_mut(&mut copy[..]).as_slice_of_cells();
-                    let ptr = crate::dynptr::Dynptr::from_mem(cells, size, 0).unwrap_or(crate::dynptr::Dynptr::null());
+                    let ptr = crate::dynptr::Dynptr::from_mem(crate::Rules::newest(), cells, size, 0)
+                        .unwrap_or(crate::dynptr::Dynptr::null(crate::Rules::newest()));
                     ret = callback(&ptr) as i64;
                     let cons = self.rb.consumer_pos.load(Ordering::Relaxed);
                     self.rb.consumer_pos.store(cons + record_footprint(u64::from(size)), Ordering::Release);
