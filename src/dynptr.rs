@@ -172,8 +172,9 @@ fn cells_move(src: &[Cell<u8>], dst: &[Cell<u8>]) {
 fn cells_copy_forward(src: &[Cell<u8>], dst: &[Cell<u8>]) {
     let n = src.len().min(dst.len());
     let (s, d) = (src.as_ptr() as usize, dst.as_ptr() as usize);
-    if d <= s || d >= s + n {
-        // No overlap, or the destination below the source: memmove gives the ascending copy's result.
+    // `d - s` (wrapping) is below `n` exactly when the destination starts inside the source, above it.
+    if d.wrapping_sub(s) >= n {
+        // No overlap, or the destination at or below the source: memmove gives the ascending copy's result.
         cells_move(src, dst);
     } else {
         for i in 0..n {
@@ -403,6 +404,36 @@ impl Skb {
 pub struct XdpBuff {
     data: Box<[Cell<u8>]>,
     segs: Box<[u32]>,
+    memcpy: Memcpy,
+}
+
+/// Which x86-64 `memcpy` the kernel runs: it decides the bytes of a copy between overlapping ranges of one
+/// XDP buffer (`bpf_dynptr_copy` between clones, when only one side is a direct pointer, goes through
+/// `bpf_xdp_copy_buf`'s `memcpy`s). Chosen by the CPU: see [`Memcpy::for_cpu`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Memcpy {
+    /// `rep movsb` (CPUs with FSRM): one ascending byte copy, so a destination above the source repeats
+    /// the pattern.
+    #[default]
+    RepMovsb,
+    /// `memcpy_orig` (no FSRM): 32-byte blocks, each loaded whole before it is stored, ascending, or
+    /// descending when the low byte of the source address is below the destination's (signed); the last
+    /// `n % 32` bytes (at the end going up, at the start going down) also loaded before stored. In a
+    /// test run's XDP buffer the linear data starts 256 bytes into a page-aligned allocation and each
+    /// fragment at the start of its page, so an address's low byte is the offset into its segment.
+    Orig,
+}
+
+impl Memcpy {
+    /// The kernel's choice: `rep movsb` with FSRM; without it `memcpy_orig` (from 6.4; 6.1 also takes
+    /// `rep movsb` with ERMS, which every CPU of our matrix has).
+    pub const fn for_cpu(rules: Rules, fsrm: bool) -> Memcpy {
+        if fsrm || !rules.at_least(crate::KernelVersion::new(6, 4, 0)) {
+            Memcpy::RepMovsb
+        } else {
+            Memcpy::Orig
+        }
+    }
 }
 
 impl XdpBuff {
@@ -419,7 +450,79 @@ impl XdpBuff {
             all.extend_from_slice(f);
             segs.push(f.len() as u32);
         }
-        XdpBuff { data: new_cells(&all), segs: segs.into() }
+        XdpBuff { data: new_cells(&all), segs: segs.into(), memcpy: Memcpy::RepMovsb }
+    }
+
+    /// The same buffer in a kernel whose `memcpy` is `memcpy`.
+    pub fn with_memcpy(mut self, memcpy: Memcpy) -> XdpBuff {
+        self.memcpy = memcpy;
+        self
+    }
+
+    /// The low byte of the kernel address of byte `abs` (its offset into its segment; see [`Memcpy::Orig`]).
+    fn addr_low(&self, abs: usize) -> u8 {
+        let mut start = 0usize;
+        for &len in self.segs.iter() {
+            let end = start.saturating_add(len as usize);
+            if abs < end {
+                break;
+            }
+            start = end;
+        }
+        (abs.wrapping_sub(start) & 0xff) as u8
+    }
+
+    /// `memcpy(data + dst, data + src, n)` as `memcpy_orig` does it (see [`Memcpy::Orig`]); both ranges lie
+    /// in `data`.
+    fn memcpy_orig(&self, dst: usize, src: usize, n: usize) {
+        let block = |d: usize, s: usize, len: usize| {
+            if let (Some(sc), Some(dc)) = (self.data.get(s..s + len), self.data.get(d..d + len)) {
+                cells_move(sc, dc);
+            }
+        };
+        let whole = n - n % 32;
+        if (self.addr_low(src) as i8) < (self.addr_low(dst) as i8) {
+            let mut end = n;
+            while end >= 32 {
+                block(dst + end - 32, src + end - 32, 32);
+                end -= 32;
+            }
+            block(dst, src, end);
+        } else {
+            let mut off = 0;
+            while off < whole {
+                block(dst + off, src + off, 32);
+                off += 32;
+            }
+            block(dst + whole, src + whole, n - whole);
+        }
+    }
+
+    /// `bpf_xdp_copy_buf()` between `data[abs..abs + n]` and `data[other..other + n]` (`store`: into `abs`),
+    /// one `memcpy_orig` per segment the range at `abs` touches, ascending.
+    fn copy_buf_orig(&self, abs: usize, other: usize, n: usize, store: bool) {
+        let mut start = 0usize;
+        let end = abs + n;
+        for &len in self.segs.iter() {
+            let seg_end = start + len as usize;
+            let (lo, hi) = (abs.max(start), end.min(seg_end));
+            if lo < hi {
+                let o = other + (lo - abs);
+                if store {
+                    self.memcpy_orig(lo, o, hi - lo);
+                } else {
+                    self.memcpy_orig(o, lo, hi - lo);
+                }
+            }
+            start = seg_end;
+        }
+    }
+
+    /// The index in `data` where `cells` starts, when `cells` lies in `data`.
+    fn index_of(&self, cells: &[Cell<u8>]) -> Option<usize> {
+        let (base, p) = (self.data.as_ptr() as usize, cells.as_ptr() as usize);
+        let i = p.checked_sub(base)?;
+        (i + cells.len() <= self.data.len()).then_some(i)
     }
 
     /// The buffer an XDP test run (`bpf_prog_test_run_xdp`) builds from `data` with `ctx.data_end = linear`:
@@ -483,14 +586,28 @@ impl XdpBuff {
     /// `bpf_xdp_copy_buf()` (segment by segment, ascending: the same bytes as one ascending copy).
     fn load_bytes(&self, offset: u32, mut dst: Dst<'_>) -> Result<(), Errno> {
         self.pointer(offset, dst.len() as u32)?;
-        dst.copy_from(range(&self.data, u64::from(offset), dst.len() as u64)?, false);
+        let src = range(&self.data, u64::from(offset), dst.len() as u64)?;
+        if let (Memcpy::Orig, Dst::Cells(c)) = (self.memcpy, &dst) {
+            if let Some(i) = self.index_of(c) {
+                self.copy_buf_orig(offset as usize, i, c.len(), false);
+                return Ok(());
+            }
+        }
+        dst.copy_from(src, false);
         Ok(())
     }
 
     /// `__bpf_xdp_store_bytes()`: as [`XdpBuff::load_bytes`], in the other direction.
     fn store_bytes(&self, offset: u32, src: Src<'_>) -> Result<(), Errno> {
         self.pointer(offset, src.len() as u32)?;
-        src.copy_to(range(&self.data, u64::from(offset), src.len() as u64)?, false);
+        let dst = range(&self.data, u64::from(offset), src.len() as u64)?;
+        if let (Memcpy::Orig, Src::Cells(c)) = (self.memcpy, src) {
+            if let Some(i) = self.index_of(c) {
+                self.copy_buf_orig(offset as usize, i, c.len(), true);
+                return Ok(());
+            }
+        }
+        src.copy_to(dst, false);
         Ok(())
     }
 
@@ -892,7 +1009,8 @@ impl<'a> Dynptr<'a> {
     /// `bpf_dynptr_write()`: copy `src` into the dynptr at `offset`.
     ///
     /// Kernel: `kernel/bpf/helpers.c`, `__bpf_dynptr_write()`. Checks, in order:
-    /// 1. null or read-only dynptr → `EINVAL`;
+    /// 1. null or read-only dynptr → `EINVAL`; before 6.4 also any flags
+    ///    ([`Rule::DynptrWriteRangeBeforeFlags`]);
     /// 2. `bpf_dynptr_check_off_len(offset, len)` → `E2BIG` (before the flags);
     /// 3. by type: LOCAL/RINGBUF `flags != 0` → `EINVAL`, else `memmove`; SKB `__bpf_skb_store_bytes()`
     ///    (flags other than `BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH` → `EINVAL`, then the written range
@@ -926,6 +1044,9 @@ impl<'a> Dynptr<'a> {
             Some(d) if !self.is_rdonly() => d,
             _ => return Err(Errno::EINVAL),
         };
+        if flags != 0 && !self.rules.has(Rule::DynptrWriteRangeBeforeFlags) {
+            return Err(Errno::EINVAL);
+        }
         let len = u32::try_from(src.len()).map_err(|_| Errno::E2BIG)?;
         self.check_off_len(offset, u64::from(len))?;
         let off = self.abs(offset);

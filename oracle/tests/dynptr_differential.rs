@@ -169,6 +169,19 @@ fn dynptr_edges_agree_with_kernel() {
     c.flags = 1;
     c.steps = vec![Step { h: 0, op: Size }];
     assert_eq!(judged(&mut area, &c).rets, [if wide { -22 } else { 0xffff_ffea }]);
+    // XDP, 100 linear bytes: copy [50, 90) (direct) to [80, 120) (across the fragment, so written by
+    // bpf_xdp_copy_buf in two memcpys): the second reads [70, 90) after the first rewrote [80, 90), so the
+    // bytes from 80 on repeat the pattern, as one ascending copy does (tests/dynptr_abi.rs asserts the
+    // same bytes on the model alone).
+    let k =
+        judged(&mut area, &case(Kind::Xdp, 600, 100, vec![(1, Copy { dst_off: 80, src: 0, src_off: 50, len: 40 })]));
+    assert_eq!(k.rets, [0]);
+    let fill = |i: usize| bpf_model::vectors::dynptr::fill_byte(3, i);
+    let mut want: Vec<u8> = (0..600).map(fill).collect();
+    for i in 0..40 {
+        want[80 + i] = want[50 + i];
+    }
+    assert_eq!(k.mem, bpf_model::vectors::ByteImage::new(&want));
     // XDP: a slice across the linear area and a fragment needs the buffer.
     let k = judged(
         &mut area,

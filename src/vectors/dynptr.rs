@@ -18,7 +18,7 @@
 //! afterwards (map value, ring buffer record, or the packet as the test run returns it).
 
 use super::{ByteImage, Case};
-use crate::dynptr::{abi, Dynptr, Skb, Slice, XdpBuff, DYNPTR_MAX_SIZE};
+use crate::dynptr::{abi, Dynptr, Memcpy, Skb, Slice, XdpBuff, DYNPTR_MAX_SIZE};
 use crate::prog::Func;
 use crate::{Errno, KernelProfile, Rules};
 use serde::{Deserialize, Serialize};
@@ -462,7 +462,7 @@ impl DynptrCase {
     }
 
     /// The memory behind `d0` as the model starts from it, and the outcome after running the case.
-    fn outcome(&self, rules: Rules) -> DynptrOutcome {
+    fn outcome(&self, rules: Rules, fsrm: bool) -> DynptrOutcome {
         let mut aux_bytes = filled(self.aux_seed, AUX_CAP);
         let pkt = || filled(self.seed, self.size as usize);
         if ctor_kfunc(self.kind).is_some_and(|f| !rules.at_least(f.since())) {
@@ -533,7 +533,8 @@ impl DynptrCase {
                 (c, run, mem)
             }
             Kind::Xdp => {
-                let xdp = XdpBuff::test_run(&pkt(), self.head, XDP_MAX_LINEAR, PAGE_SIZE);
+                let xdp = XdpBuff::test_run(&pkt(), self.head, XDP_MAX_LINEAR, PAGE_SIZE)
+                    .with_memcpy(Memcpy::for_cpu(rules, fsrm));
                 let (d0, c) = ctor(rules, Dynptr::from_xdp(rules, &xdp, self.flags));
                 let run = self.exec(rules, d0, d2);
                 (c, run, xdp.to_vec())
@@ -589,7 +590,7 @@ impl Case for DynptrCase {
     /// Runs the case as the profile's kernel ([`KernelProfile::rules`]; a version outside 6.1-7.3, which
     /// no recorded kernel has, runs as the newest).
     fn run_model(&self, profile: &KernelProfile) -> DynptrOutcome {
-        self.outcome(profile.rules().unwrap_or(Rules::newest()))
+        self.outcome(profile.rules().unwrap_or(Rules::newest()), profile.cpu_fsrm)
     }
 
     fn outcome_for_record(outcome: &DynptrOutcome) -> DynptrOutcome {

@@ -33,6 +33,10 @@ pub struct DynptrArea {
     records: Rc<RefCell<Vec<Vec<u8>>>>,
     skel: skel::DynptrSkel<'static>,
     excluded: Vec<Exclusion>,
+    /// Whether an XDP test run takes a `ctx.data_end` below the packet's length (fragments chosen by the
+    /// caller); where it does not, XDP cases put the whole packet in the linear part (the kernel then
+    /// moves what does not fit into fragments itself).
+    xdp_split: bool,
 }
 
 /// A program of `dynptr.bpf.c` the kernel refused, and why.
@@ -422,7 +426,28 @@ impl Area for DynptrArea {
             })
             .map_err(|e| OracleError::kernel("ring buffer consumer", e))?;
         let ring = builder.build().map_err(|e| OracleError::kernel("ring buffer consumer", e))?;
-        Ok(DynptrArea { ring, records, skel, excluded })
+        let mut area = DynptrArea { ring, records, skel, excluded, xdp_split: true };
+        if area.can_run(Kind::Xdp, false) {
+            let probe = DynptrCase {
+                kind: Kind::Xdp,
+                size: 200,
+                head: 100,
+                flags: 0,
+                seed: 0,
+                aux_size: 0,
+                aux_seed: 0,
+                pre_adjust: None,
+                steps: vec![Step { h: 0, op: DynptrOp::IsNull }],
+            };
+            if let Err(e) = area.run_kernel(&probe) {
+                eprintln!(
+                    "dynptr: excluded xdp cases whose linear part is shorter than the packet \
+                     (ctx.data_end below the data's length): {e}; xdp cases put the whole packet in ctx.data_end"
+                );
+                area.xdp_split = false;
+            }
+        }
+        Ok(area)
     }
 
     fn generate(&mut self, rng: &mut Rng) -> DynptrCase {
@@ -453,6 +478,7 @@ impl Area for DynptrArea {
                     _ => ETH_HLEN + rng.below(700) as u32,
                 };
                 let head = match rng.below(6) {
+                    _ if !self.xdp_split => total,
                     0 => total,
                     1 => XDP_MAX_LINEAR.min(total),
                     2 => (ETH_HLEN + rng.below(64) as u32).min(total),
