@@ -72,9 +72,14 @@
 //! - `bpf_dynptr_memset` on a read-only dynptr is `EINVAL` even for an empty range at the end (the empty
 //!   `slice_rdwr` is NULL for a read-only dynptr, and the read-only check comes before the range);
 //! - overlapping copies inside one packet (`bpf_dynptr_copy` between clones when only one side is a direct
-//!   pointer) go through the kernel's `memcpy`, which on x86-64 (`rep movsb`) copies ascending byte by byte:
-//!   a destination above the source repeats the pattern instead of moving it. LOCAL, RINGBUF and SKB_META
-//!   copies are `memmove`s. The model does the same.
+//!   pointer) go through the kernel's `memcpy`, whose result depends on the CPU ([`Memcpy`], chosen by
+//!   [`KernelProfile::cpu_fsrm`](crate::KernelProfile::cpu_fsrm)): with FSRM (`rep movsb`) it copies
+//!   ascending byte by byte, so a destination above the source repeats the pattern; without it (qemu's
+//!   TCG CPUs) `memcpy_orig` copies 32-byte blocks, backwards when the source address's low byte is below
+//!   the destination's. LOCAL, RINGBUF and SKB_META copies are `memmove`s. The model does the same;
+//! - Debian's 6.1, 6.12, 6.16-6.19 and 7.0-7.3 under qemu judged the version rules: the `u32` truncation
+//!   up to 6.18, the kfuncs each release has, and 6.1's flags-first `bpf_dynptr_write`
+//!   (`vectors/<series>/dynptr.jsonl`).
 //!
 //! Memory operations are bulk copies (`ptr::copy`, `write_bytes`) on the `Cell<u8>` memory, so a 1 MiB
 //! `memset`, `read` or `write` runs at the speed of a slice fill or copy (see `benches/dynptr.rs`).
