@@ -176,3 +176,31 @@ fn overlapping_xdp_copy_follows_the_cpus_memcpy() {
 const CASE: &str = r#"{"kind":"xdp","size":215,"head":15,"flags":0,"seed":0,"aux_size":53,"aux_seed":0,"pre_adjust":null,"steps":[{"h":1,"op":"copy","dst_off":16,"src":1,"src_off":0,"len":182}]}"#;
 
 const GUEST_OUTCOME: &str = r#"{"ctor":0,"aux":0,"pre":0,"clone":0,"rets":[0],"outs":[""],"mem":"001f3e5d7c9bbad9f81736557493b2d1001f3e5d7c9bbad9f81736557493b2d1001f3e5d7c9bbad9f81736557493b2c1e0ff1e3d5c7b9ab9d8f71635547392b1d0ef0e2d4c6b8aa9c8e70625446382a1c0dffe1d3c5b7a99b8d7f61534537291b0cfee0d2c4b6a89a8c7e60524436281a0bfdefd1c3b5a7998b7d6f51433527190afceed0c2b4a6988a7c6e504234261809fbeddfc1b3a597897b6d5f4133251708faecdec0b2a496887a6c5e4032241607f9ebddcfb1a39587796b5d4f31231506f8eadccebfa1938577695b4d3f211304f6e8daccbea","aux_mem":"001f3e5d7c9bbad9f81736557493b2d1f00f2e4d6c8baac9e80726456483a2c1e0ff1e3d5c7b9ab9d8f71635547392b1d0ef0e2d4c6b8aa9c8e70625446382a1c0dffe1d3c5b7a99b8d7f61534537291b0cfee0d2c4b6a89a8c7e60524436281a0bfdefd1c3b5a7998b7d6f51433527190afceed0c2b4a6988a7c6e504234261809fbeddfc1b3a597897b6d5f4133251708faecdec0b2a496887a6c5e4032241607f9ebddcfb1a39587796b5d4f31231506f8eadcceb0a29486786a5c4e30221405f7e9dbcdbfa1938577695b4d3f211304f6e8daccbea0928476685a4c3e201203f5e7d9cbbdaf91837567594b3d2f1102f4e6d8cabcae90827466584a3c2e1001f3e5d7c9bbad9f81736557493b2d1f00f2e4d6c8baac9e80726456483a2c1e0ff1e3d5c7b9ab9d8f71635547392b1d0ef0e2d4c6b8aa9c8e70625446382a1c0dffe1d3c5b7a99b8d7f61534537291b0cfee0d2c4b6a89a8c7e60524436281a0bfdefd1c3b5a7998b7d6f51433527190afceed0c2b4a6988a7c6e504234261809fbeddfc1b3a597897b6d5f4133251708faecdec0b2a496887a6c5e4032241607f9ebddcfb1a39587796b5d4f31231506f8eadcceb0a29486786a5c4e30221405f7e9dbcdbfa1938577695b4d3f211304f6e8daccbea0928476685a4c3e201203f5e7d9cbbdaf91837567594b3d2f1102f4e6d8cabcae90827466584a3c2e1"}"#;
+
+/// The size words the kernel keeps (seen on 6.18.44 by copying a dynptr's 16 bytes out of a SYSCALL
+/// program): a 24-byte RINGBUF sample 0x20000018; a LOCAL dynptr over 64 bytes after `adjust(3, 20)`
+/// 0x10000011 at offset 3. The type decodes back from the word.
+#[test]
+fn size_words_are_the_kernels() {
+    use bpf_model::dynptr::DynptrType;
+    let mut sample = [0u8; 64];
+    let cells = Cell::from_mut(&mut sample[..]).as_slice_of_cells();
+    let r = Dynptr::ringbuf_sample(Rules::newest(), &cells[..24], 24);
+    assert_eq!((r.size_word(), r.dynptr_type()), (0x2000_0018, Some(DynptrType::Ringbuf)));
+    let mut l = Dynptr::from_mem(Rules::newest(), cells, 64, 0).unwrap();
+    l.adjust(3, 20).unwrap();
+    assert_eq!((l.size_word(), l.offset(), l.dynptr_type()), (0x1000_0011, 3, Some(DynptrType::Local)));
+    let skb = Skb::new(&[0u8; 20]);
+    let x = XdpBuff::new(&[0u8; 20]);
+    let kinds = [
+        (Dynptr::from_skb(Rules::newest(), &skb, 0).unwrap(), DynptrType::Skb, 3),
+        (Dynptr::from_xdp(Rules::newest(), &x, 0).unwrap(), DynptrType::Xdp, 4),
+        (Dynptr::from_skb_meta(Rules::newest(), &skb, 0).unwrap(), DynptrType::SkbMeta, 5),
+    ];
+    for (p, ty, raw) in kinds {
+        assert_eq!((p.dynptr_type(), DynptrType::from_raw(raw)), (Some(ty), Some(ty)));
+        assert_eq!(p.size_word() >> 28, raw);
+    }
+    assert_eq!(DynptrType::from_raw(0), None);
+    assert_eq!(DynptrType::from_raw(6), None);
+}
