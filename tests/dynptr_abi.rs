@@ -204,3 +204,26 @@ fn size_words_are_the_kernels() {
     assert_eq!(DynptrType::from_raw(0), None);
     assert_eq!(DynptrType::from_raw(6), None);
 }
+
+/// The constructors' integer face, as the kernel answered in `dynptr_edges_agree_with_kernel`: 0, and
+/// `-EINVAL` with the dynptr set null for flags.
+#[test]
+fn constructors_answer_zero_or_the_errno() {
+    let r = Rules::newest();
+    let skb = Skb::new(&[0u8; 40]);
+    let xdp = XdpBuff::new(&[0u8; 40]);
+    let mut p = Dynptr::null(r);
+    assert_eq!(abi::bpf_dynptr_from_skb(r, &skb, 0, false, &mut p), 0);
+    assert_eq!((p.size(), p.is_rdonly()), (40, false));
+    assert_eq!(abi::bpf_dynptr_from_skb(r, &skb, 0, true, &mut p), 0);
+    assert!(p.is_rdonly());
+    assert_eq!(abi::bpf_dynptr_from_skb(r, &skb, 1, false, &mut p), -22);
+    assert!(p.is_null());
+    assert_eq!(abi::bpf_dynptr_from_xdp(r, &xdp, 0, &mut p), 0);
+    assert_eq!(p.size(), 40);
+    assert_eq!(abi::bpf_dynptr_from_xdp(r, &xdp, 2, &mut p), -22);
+    assert!(p.is_null());
+    assert_eq!(abi::bpf_dynptr_from_skb_meta(r, &skb, 0, &mut p), 0);
+    assert_eq!(abi::bpf_dynptr_from_skb_meta(r, &skb, 4, &mut p), -22);
+    assert!(p.is_null());
+}
