@@ -485,21 +485,19 @@ impl XdpBuff {
                 cells_move(sc, dc);
             }
         };
-        let whole = n - n % 32;
+        let (blocks, tail) = (n / 32, n % 32);
         if (self.addr_low(src) as i8) < (self.addr_low(dst) as i8) {
-            let mut end = n;
-            while end >= 32 {
-                block(dst + end - 32, src + end - 32, 32);
-                end -= 32;
+            // Descending: the blocks from the end, then the `tail` bytes at the start.
+            for k in (0..blocks).rev() {
+                let o = tail + 32 * k;
+                block(dst + o, src + o, 32);
             }
-            block(dst, src, end);
+            block(dst, src, tail);
         } else {
-            let mut off = 0;
-            while off < whole {
-                block(dst + off, src + off, 32);
-                off += 32;
+            for k in 0..blocks {
+                block(dst + 32 * k, src + 32 * k, 32);
             }
-            block(dst + whole, src + whole, n - whole);
+            block(dst + 32 * blocks, src + 32 * blocks, tail);
         }
     }
 
