@@ -27,9 +27,9 @@ fn bench(c: &mut Criterion, group: &str, peer: &str) {
         let mut store = vec![7u8; 3 * n + 3 * GAP];
         let (mem, buf, other) = arena(&mut store, n);
         let cells = Cell::from_mut(mem).as_slice_of_cells();
-        let p = Dynptr::from_mem(cells, n as u32, 0).unwrap();
+        let p = Dynptr::from_mem(bpf_model::Rules::newest(), cells, n as u32, 0).unwrap();
         g.bench_with_input(BenchmarkId::new("dynptr", n), &n, |b, &n| match group {
-            "memset" => b.iter(|| black_box(&p).memset(0, black_box(n as u32), black_box(0x5a))),
+            "memset" => b.iter(|| black_box(&p).memset(0, black_box(n as u64), black_box(0x5a))),
             "read" => b.iter(|| black_box(&p).read(black_box(&mut buf[..]), 0, 0)),
             _ => b.iter(|| black_box(&p).write(0, black_box(&buf[..]), 0)),
         });

@@ -1,5 +1,13 @@
-//! `struct bpf_dynptr`: a pointer with a size, a type and a read-only bit, and every operation a v6.18 BPF
-//! program can perform on it.
+//! `struct bpf_dynptr`: a pointer with a size, a type and a read-only bit, and every operation a BPF
+//! program can perform on it, as each kernel from 6.1 to 7.3 performs it.
+//!
+//! Every dynptr carries the [`Rules`] of the kernel it was made for (constructors take them), so that a
+//! dynptr made for 6.12 behaves as 6.12's for its whole life:
+//! - offsets and sizes are `u64` in both faces; before 6.19 the kernel's parameters were `u32`, so only
+//!   the low 32 bits count (an offset of `1 << 32` is 0), and `bpf_dynptr_size` returns a `u32`
+//!   ([`Rule::DynptrU64Offsets`]);
+//! - the kfuncs exist from their [`Func::since`] (6.1 has only the helpers `from_mem`, `read`, `write`,
+//!   `data` and the ring buffer's); see [`Dynptr::has`].
 //!
 //! Kernel: `include/linux/bpf.h` (`struct bpf_dynptr_kern`), `kernel/bpf/helpers.c` (the helpers and kfuncs),
 //! `net/core/filter.c` (the SKB, SKB_META and XDP constructors and their load/store paths).
@@ -22,13 +30,14 @@
 //! the kernel hands out a direct pointer) and the kernel ABI in [`abi`] (the helper's integer return).
 //!
 //! ```
+//! # const R: bpf_model::Rules = bpf_model::Rules::newest();
 //! use bpf_model::dynptr::{Dynptr, DynptrType};
 //! use bpf_model::Errno;
 //! use std::cell::Cell;
 //!
 //! let mut buf = [0u8; 16];
 //! let mem = Cell::from_mut(&mut buf[..]).as_slice_of_cells();
-//! let ptr = Dynptr::from_mem(mem, 16, 0).unwrap();
+//! let ptr = Dynptr::from_mem(R, mem, 16, 0).unwrap();
 //! assert_eq!(ptr.dynptr_type(), Some(DynptrType::Local));
 //! ptr.write(4, b"abcd", 0).unwrap();
 //! let mut out = [0u8; 4];
@@ -63,13 +72,20 @@
 //! - `bpf_dynptr_memset` on a read-only dynptr is `EINVAL` even for an empty range at the end (the empty
 //!   `slice_rdwr` is NULL for a read-only dynptr, and the read-only check comes before the range);
 //! - overlapping copies inside one packet (`bpf_dynptr_copy` between clones when only one side is a direct
-//!   pointer) go through the kernel's `memcpy`, which on x86-64 (`rep movsb`) copies ascending byte by byte:
-//!   a destination above the source repeats the pattern instead of moving it. LOCAL, RINGBUF and SKB_META
-//!   copies are `memmove`s. The model does the same.
+//!   pointer) go through the kernel's `memcpy`, whose result depends on the CPU ([`Memcpy`], chosen by
+//!   [`KernelProfile::cpu_fsrm`](crate::KernelProfile::cpu_fsrm)): with FSRM (`rep movsb`) it copies
+//!   ascending byte by byte, so a destination above the source repeats the pattern; without it (qemu's
+//!   TCG CPUs) `memcpy_orig` copies 32-byte blocks, backwards when the source address's low byte is below
+//!   the destination's. LOCAL, RINGBUF and SKB_META copies are `memmove`s. The model does the same;
+//! - Debian's 6.1, 6.12, 6.16-6.19 and 7.0-7.3 under qemu judged the version rules: the `u32` truncation
+//!   up to 6.18, the kfuncs each release has, and 6.1's flags-first `bpf_dynptr_write`
+//!   (`vectors/<series>/dynptr.jsonl`).
 //!
 //! Memory operations are bulk copies (`ptr::copy`, `write_bytes`) on the `Cell<u8>` memory, so a 1 MiB
 //! `memset`, `read` or `write` runs at the speed of a slice fill or copy (see `benches/dynptr.rs`).
 
+use crate::prog::Func;
+use crate::version::{Rule, Rules};
 use crate::Errno;
 use std::cell::Cell;
 
@@ -161,8 +177,9 @@ fn cells_move(src: &[Cell<u8>], dst: &[Cell<u8>]) {
 fn cells_copy_forward(src: &[Cell<u8>], dst: &[Cell<u8>]) {
     let n = src.len().min(dst.len());
     let (s, d) = (src.as_ptr() as usize, dst.as_ptr() as usize);
-    if d <= s || d >= s + n {
-        // No overlap, or the destination below the source: memmove gives the ascending copy's result.
+    // `d - s` (wrapping) is below `n` exactly when the destination starts inside the source, above it.
+    if d.wrapping_sub(s) >= n {
+        // No overlap, or the destination at or below the source: memmove gives the ascending copy's result.
         cells_move(src, dst);
     } else {
         for i in 0..n {
@@ -251,9 +268,10 @@ fn cells_vec(cells: &[Cell<u8>]) -> Vec<u8> {
 /// `cells[start..start + len]`, or `EFAULT` when a dynptr points outside its memory (which no constructor
 /// of this module allows, but [`Dynptr::ringbuf_sample`] trusts its caller).
 #[inline]
-fn range(cells: &[Cell<u8>], start: u64, len: u32) -> Result<&[Cell<u8>], Errno> {
+fn range(cells: &[Cell<u8>], start: u64, len: u64) -> Result<&[Cell<u8>], Errno> {
     let start = usize::try_from(start).map_err(|_| Errno::EFAULT)?;
-    cells.get(start..start.saturating_add(len as usize)).ok_or(Errno::EFAULT)
+    let len = usize::try_from(len).map_err(|_| Errno::EFAULT)?;
+    cells.get(start..start.saturating_add(len)).ok_or(Errno::EFAULT)
 }
 
 // ------------------------------------------------------------------------------------------------------
@@ -335,7 +353,7 @@ impl Skb {
 
     /// `__bpf_skb_load_bytes()`: `offset > INT_MAX` or out of range → `EFAULT` and `dst` zeroed.
     fn load_bytes(&self, offset: u32, mut dst: Dst<'_>) -> Result<(), Errno> {
-        match range(&self.data, u64::from(offset), dst.len() as u32) {
+        match range(&self.data, u64::from(offset), dst.len() as u64) {
             Ok(src) if offset <= INT_MAX => {
                 dst.copy_from(src, false);
                 Ok(())
@@ -359,7 +377,7 @@ impl Skb {
             return Err(Errno::EFAULT);
         }
         let write_len = offset.checked_add(src.len() as u32).ok_or(Errno::EFAULT)?;
-        let dst = range(&self.data, u64::from(offset), src.len() as u32)?;
+        let dst = range(&self.data, u64::from(offset), src.len() as u64)?;
         self.headlen.set(self.headlen.get().max(write_len));
         self.cloned.set(false);
         src.copy_to(dst, false);
@@ -370,10 +388,10 @@ impl Skb {
     fn slice<'a>(&'a self, offset: u32, len: u32, buffer: Option<&mut [u8]>) -> Option<Slice<'a>> {
         let linear = u64::from(offset) + u64::from(len) <= u64::from(self.headlen.get());
         if linear {
-            return range(&self.data, u64::from(offset), len).ok().map(Slice::Direct);
+            return range(&self.data, u64::from(offset), u64::from(len)).ok().map(Slice::Direct);
         }
         let buffer = buffer?;
-        let src = range(&self.data, u64::from(offset), len).ok()?;
+        let src = range(&self.data, u64::from(offset), u64::from(len)).ok()?;
         cells_to_bytes(src, &mut buffer[..len as usize]);
         Some(Slice::Buffer)
     }
@@ -391,6 +409,36 @@ impl Skb {
 pub struct XdpBuff {
     data: Box<[Cell<u8>]>,
     segs: Box<[u32]>,
+    memcpy: Memcpy,
+}
+
+/// Which x86-64 `memcpy` the kernel runs: it decides the bytes of a copy between overlapping ranges of one
+/// XDP buffer (`bpf_dynptr_copy` between clones, when only one side is a direct pointer, goes through
+/// `bpf_xdp_copy_buf`'s `memcpy`s). Chosen by the CPU: see [`Memcpy::for_cpu`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Memcpy {
+    /// `rep movsb` (CPUs with FSRM): one ascending byte copy, so a destination above the source repeats
+    /// the pattern.
+    #[default]
+    RepMovsb,
+    /// `memcpy_orig` (no FSRM): 32-byte blocks, each loaded whole before it is stored, ascending, or
+    /// descending when the low byte of the source address is below the destination's (signed); the last
+    /// `n % 32` bytes (at the end going up, at the start going down) also loaded before stored. In a
+    /// test run's XDP buffer the linear data starts 256 bytes into a page-aligned allocation and each
+    /// fragment at the start of its page, so an address's low byte is the offset into its segment.
+    Orig,
+}
+
+impl Memcpy {
+    /// The kernel's choice: `rep movsb` with FSRM; without it `memcpy_orig` (from 6.4; 6.1 also takes
+    /// `rep movsb` with ERMS, which every CPU of our matrix has).
+    pub const fn for_cpu(rules: Rules, fsrm: bool) -> Memcpy {
+        if fsrm || !rules.at_least(crate::KernelVersion::new(6, 4, 0)) {
+            Memcpy::RepMovsb
+        } else {
+            Memcpy::Orig
+        }
+    }
 }
 
 impl XdpBuff {
@@ -407,7 +455,77 @@ impl XdpBuff {
             all.extend_from_slice(f);
             segs.push(f.len() as u32);
         }
-        XdpBuff { data: new_cells(&all), segs: segs.into() }
+        XdpBuff { data: new_cells(&all), segs: segs.into(), memcpy: Memcpy::RepMovsb }
+    }
+
+    /// The same buffer in a kernel whose `memcpy` is `memcpy`.
+    pub fn with_memcpy(mut self, memcpy: Memcpy) -> XdpBuff {
+        self.memcpy = memcpy;
+        self
+    }
+
+    /// The low byte of the kernel address of byte `abs` (its offset into its segment; see [`Memcpy::Orig`]).
+    fn addr_low(&self, abs: usize) -> u8 {
+        let mut start = 0usize;
+        for &len in self.segs.iter() {
+            let end = start.saturating_add(len as usize);
+            if abs < end {
+                break;
+            }
+            start = end;
+        }
+        (abs.wrapping_sub(start) & 0xff) as u8
+    }
+
+    /// `memcpy(data + dst, data + src, n)` as `memcpy_orig` does it (see [`Memcpy::Orig`]); both ranges lie
+    /// in `data`.
+    fn memcpy_orig(&self, dst: usize, src: usize, n: usize) {
+        let block = |d: usize, s: usize, len: usize| {
+            if let (Some(sc), Some(dc)) = (self.data.get(s..s + len), self.data.get(d..d + len)) {
+                cells_move(sc, dc);
+            }
+        };
+        let (blocks, tail) = (n / 32, n % 32);
+        if (self.addr_low(src) as i8) < (self.addr_low(dst) as i8) {
+            // Descending: the blocks from the end, then the `tail` bytes at the start.
+            for k in (0..blocks).rev() {
+                let o = tail + 32 * k;
+                block(dst + o, src + o, 32);
+            }
+            block(dst, src, tail);
+        } else {
+            for k in 0..blocks {
+                block(dst + 32 * k, src + 32 * k, 32);
+            }
+            block(dst + 32 * blocks, src + 32 * blocks, tail);
+        }
+    }
+
+    /// `bpf_xdp_copy_buf()` between `data[abs..abs + n]` and `data[other..other + n]` (`store`: into `abs`),
+    /// one `memcpy_orig` per segment the range at `abs` touches, ascending.
+    fn copy_buf_orig(&self, abs: usize, other: usize, n: usize, store: bool) {
+        let mut start = 0usize;
+        let end = abs + n;
+        for &len in self.segs.iter() {
+            let seg_end = start + len as usize;
+            let (lo, hi) = (abs.max(start), end.min(seg_end));
+            if lo < hi {
+                let o = other + (lo - abs);
+                if store {
+                    self.memcpy_orig(lo, o, hi - lo);
+                } else {
+                    self.memcpy_orig(o, lo, hi - lo);
+                }
+            }
+            start = seg_end;
+        }
+    }
+
+    /// The index in `data` where `cells` starts, when `cells` lies in `data`.
+    fn index_of(&self, cells: &[Cell<u8>]) -> Option<usize> {
+        let (base, p) = (self.data.as_ptr() as usize, cells.as_ptr() as usize);
+        let i = p.checked_sub(base)?;
+        (i + cells.len() <= self.data.len()).then_some(i)
     }
 
     /// The buffer an XDP test run (`bpf_prog_test_run_xdp`) builds from `data` with `ctx.data_end = linear`:
@@ -471,23 +589,37 @@ impl XdpBuff {
     /// `bpf_xdp_copy_buf()` (segment by segment, ascending: the same bytes as one ascending copy).
     fn load_bytes(&self, offset: u32, mut dst: Dst<'_>) -> Result<(), Errno> {
         self.pointer(offset, dst.len() as u32)?;
-        dst.copy_from(range(&self.data, u64::from(offset), dst.len() as u32)?, false);
+        let src = range(&self.data, u64::from(offset), dst.len() as u64)?;
+        if let (Memcpy::Orig, Dst::Cells(c)) = (self.memcpy, &dst) {
+            if let Some(i) = self.index_of(c) {
+                self.copy_buf_orig(offset as usize, i, c.len(), false);
+                return Ok(());
+            }
+        }
+        dst.copy_from(src, false);
         Ok(())
     }
 
     /// `__bpf_xdp_store_bytes()`: as [`XdpBuff::load_bytes`], in the other direction.
     fn store_bytes(&self, offset: u32, src: Src<'_>) -> Result<(), Errno> {
         self.pointer(offset, src.len() as u32)?;
-        src.copy_to(range(&self.data, u64::from(offset), src.len() as u32)?, false);
+        let dst = range(&self.data, u64::from(offset), src.len() as u64)?;
+        if let (Memcpy::Orig, Src::Cells(c)) = (self.memcpy, src) {
+            if let Some(i) = self.index_of(c) {
+                self.copy_buf_orig(offset as usize, i, c.len(), true);
+                return Ok(());
+            }
+        }
+        src.copy_to(dst, false);
         Ok(())
     }
 
     fn slice<'a>(&'a self, offset: u32, len: u32, buffer: Option<&mut [u8]>) -> Option<Slice<'a>> {
         if let Ok(Some(i)) = self.pointer(offset, len) {
-            return range(&self.data, i as u64, len).ok().map(Slice::Direct);
+            return range(&self.data, i as u64, u64::from(len)).ok().map(Slice::Direct);
         }
         let buffer = buffer?;
-        cells_to_bytes(range(&self.data, u64::from(offset), len).ok()?, &mut buffer[..len as usize]);
+        cells_to_bytes(range(&self.data, u64::from(offset), u64::from(len)).ok()?, &mut buffer[..len as usize]);
         Some(Slice::Buffer)
     }
 }
@@ -516,7 +648,8 @@ enum Backing<'a> {
     Xdp(&'a XdpBuff),
 }
 
-/// `struct bpf_dynptr_kern`: data, size word (size, type, read-only bit) and offset.
+/// `struct bpf_dynptr_kern`: data, size word (size, type, read-only bit) and offset, and the [`Rules`] of the
+/// kernel it was made for (which decide the width of offsets and which kfuncs exist), kept by every copy.
 ///
 /// A null dynptr (the kernel's `data == NULL`) has no memory and a zero size word.
 #[derive(Clone, Copy, Debug)]
@@ -524,23 +657,66 @@ pub struct Dynptr<'a> {
     data: Option<Backing<'a>>,
     size: u32,
     offset: u32,
+    rules: Rules,
 }
 
 impl<'a> Dynptr<'a> {
-    /// The null dynptr (`bpf_dynptr_set_null()`: every word zero).
+    /// The null dynptr of a kernel with `rules` (`bpf_dynptr_set_null()`: every word zero).
     ///
     /// ```
     /// # use bpf_model::dynptr::Dynptr;
-    /// let p = Dynptr::null();
+    /// # use bpf_model::Rules;
+    /// let p = Dynptr::null(Rules::newest());
     /// assert!(p.is_null() && !p.is_rdonly() && p.size() == 0);
     /// ```
-    pub const fn null() -> Dynptr<'a> {
-        Dynptr { data: None, size: 0, offset: 0 }
+    pub const fn null(rules: Rules) -> Dynptr<'a> {
+        Dynptr { data: None, size: 0, offset: 0, rules }
     }
 
     /// `bpf_dynptr_init()`: data, offset, size, then the type in bits 28..30. No size check here.
-    fn init(data: Backing<'a>, ty: DynptrType, offset: u32, size: u32) -> Dynptr<'a> {
-        Dynptr { data: Some(data), size: size | (ty as u32) << DYNPTR_TYPE_SHIFT, offset }
+    fn init(rules: Rules, data: Backing<'a>, ty: DynptrType, offset: u32, size: u32) -> Dynptr<'a> {
+        Dynptr { data: Some(data), size: size | (ty as u32) << DYNPTR_TYPE_SHIFT, offset, rules }
+    }
+
+    /// The rules of the kernel this dynptr was made for.
+    pub const fn rules(&self) -> Rules {
+        self.rules
+    }
+
+    /// Whether this dynptr's kernel has `func` (a dynptr kfunc appeared between 6.4 and 6.18; see
+    /// [`Func::since`]). A program calling a kfunc its kernel lacks does not load (libbpf finds no such
+    /// symbol in the kernel's BTF: `-ESRCH`); the model's methods for such a kfunc answer
+    /// [`Errno::ESRCH`] (slices: `None`).
+    ///
+    /// ```
+    /// # use bpf_model::dynptr::Dynptr;
+    /// # use bpf_model::prog::Func;
+    /// # use bpf_model::{Errno, KernelVersion, Rules};
+    /// let old = Dynptr::null(Rules::new(KernelVersion::new(6, 12, 0)).unwrap());
+    /// assert!(!old.has(Func::DynptrCopy) && old.has(Func::DynptrClone));
+    /// assert_eq!(old.copy(0, &old, 0, 0), Err(Errno::ESRCH));
+    /// ```
+    pub const fn has(&self, func: Func) -> bool {
+        self.rules.at_least(func.since())
+    }
+
+    const fn kfunc(&self, func: Func) -> Result<(), Errno> {
+        if self.has(func) {
+            Ok(())
+        } else {
+            Err(Errno::ESRCH)
+        }
+    }
+
+    /// An offset or size argument as the kernel's function receives it: the full `u64` from 6.19
+    /// ([`Rule::DynptrU64Offsets`]), its low 32 bits before (the parameter was a `u32`).
+    #[inline]
+    pub const fn arg(&self, v: u64) -> u64 {
+        if self.rules.has(Rule::DynptrU64Offsets) {
+            v
+        } else {
+            v & 0xffff_ffff
+        }
     }
 
     /// `bpf_dynptr_from_mem()`: a LOCAL dynptr over `size` bytes of `data`.
@@ -554,17 +730,18 @@ impl<'a> Dynptr<'a> {
     /// where no program could pass such a size. A size of 0 gives a valid, non-null, empty dynptr.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::Dynptr;
     /// # use bpf_model::Errno;
     /// # use std::cell::Cell;
     /// let mut buf = [0u8; 8];
     /// let mem = Cell::from_mut(&mut buf[..]).as_slice_of_cells();
-    /// assert_eq!(Dynptr::from_mem(mem, 8, 0).unwrap().size(), 8);
-    /// assert_eq!(Dynptr::from_mem(mem, 1 << 24, 1).unwrap_err(), Errno::E2BIG); // size before flags
-    /// assert_eq!(Dynptr::from_mem(mem, 8, 1).unwrap_err(), Errno::EINVAL);
-    /// assert!(!Dynptr::from_mem(mem, 0, 0).unwrap().is_null());
+    /// assert_eq!(Dynptr::from_mem(R, mem, 8, 0).unwrap().size(), 8);
+    /// assert_eq!(Dynptr::from_mem(R, mem, 1 << 24, 1).unwrap_err(), Errno::E2BIG); // size before flags
+    /// assert_eq!(Dynptr::from_mem(R, mem, 8, 1).unwrap_err(), Errno::EINVAL);
+    /// assert!(!Dynptr::from_mem(R, mem, 0, 0).unwrap().is_null());
     /// ```
-    pub fn from_mem(data: &'a [Cell<u8>], size: u32, flags: u64) -> Result<Dynptr<'a>, Errno> {
+    pub fn from_mem(rules: Rules, data: &'a [Cell<u8>], size: u32, flags: u64) -> Result<Dynptr<'a>, Errno> {
         check_size(size)?;
         if flags != 0 {
             return Err(Errno::EINVAL);
@@ -572,7 +749,7 @@ impl<'a> Dynptr<'a> {
         if size as usize > data.len() {
             return Err(Errno::EFAULT);
         }
-        Ok(Dynptr::init(Backing::Mem(data), DynptrType::Local, 0, size))
+        Ok(Dynptr::init(rules, Backing::Mem(data), DynptrType::Local, 0, size))
     }
 
     /// A RINGBUF dynptr over a reserved sample (`bpf_ringbuf_reserve_dynptr()` success path:
@@ -580,16 +757,17 @@ impl<'a> Dynptr<'a> {
     /// (flags, then `DYNPTR_MAX_SIZE`, then the reservation); accesses beyond `data` answer `EFAULT`.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, DynptrType};
     /// # use std::cell::Cell;
     /// let mut sample = [0u8; 24];
-    /// let p = Dynptr::ringbuf_sample(Cell::from_mut(&mut sample[..]).as_slice_of_cells(), 24);
+    /// let p = Dynptr::ringbuf_sample(R, Cell::from_mut(&mut sample[..]).as_slice_of_cells(), 24);
     /// assert_eq!(p.dynptr_type(), Some(DynptrType::Ringbuf));
     /// p.memset(0, 24, 7).unwrap();
     /// assert_eq!(sample, [7; 24]);
     /// ```
-    pub fn ringbuf_sample(data: &'a [Cell<u8>], size: u32) -> Dynptr<'a> {
-        Dynptr::init(Backing::Mem(data), DynptrType::Ringbuf, 0, size)
+    pub fn ringbuf_sample(rules: Rules, data: &'a [Cell<u8>], size: u32) -> Dynptr<'a> {
+        Dynptr::init(rules, Backing::Mem(data), DynptrType::Ringbuf, 0, size)
     }
 
     /// `bpf_dynptr_from_skb()`: an SKB dynptr over the whole packet (`skb->len`, fragments included).
@@ -599,34 +777,37 @@ impl<'a> Dynptr<'a> {
     /// data (cgroup_skb, socket filters, tracing) the verifier calls [`Dynptr::from_skb_rdonly`] instead.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, Skb};
     /// # use bpf_model::Errno;
     /// let skb = Skb::new(&[0u8; 60]);
-    /// let p = Dynptr::from_skb(&skb, 0).unwrap();
+    /// let p = Dynptr::from_skb(R, &skb, 0).unwrap();
     /// assert_eq!((p.size(), p.is_rdonly()), (60, false));
     /// p.write(0, b"\xff\xff", 0).unwrap();
     /// assert_eq!(&skb.to_vec()[..3], b"\xff\xff\x00");
-    /// assert_eq!(Dynptr::from_skb(&skb, 1).unwrap_err(), Errno::EINVAL);
+    /// assert_eq!(Dynptr::from_skb(R, &skb, 1).unwrap_err(), Errno::EINVAL);
     /// ```
-    pub fn from_skb(skb: &'a Skb, flags: u64) -> Result<Dynptr<'a>, Errno> {
+    pub fn from_skb(rules: Rules, skb: &'a Skb, flags: u64) -> Result<Dynptr<'a>, Errno> {
+        Dynptr::null(rules).kfunc(Func::DynptrFromSkb)?;
         if flags != 0 {
             return Err(Errno::EINVAL);
         }
-        Ok(Dynptr::init(Backing::Skb(skb), DynptrType::Skb, 0, skb.len()))
+        Ok(Dynptr::init(rules, Backing::Skb(skb), DynptrType::Skb, 0, skb.len()))
     }
 
     /// `bpf_dynptr_from_skb_rdonly()`: [`Dynptr::from_skb`], then the read-only bit.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, Skb};
     /// # use bpf_model::Errno;
     /// let skb = Skb::new(&[1u8; 20]);
-    /// let p = Dynptr::from_skb_rdonly(&skb, 0).unwrap();
+    /// let p = Dynptr::from_skb_rdonly(R, &skb, 0).unwrap();
     /// assert!(p.is_rdonly());
     /// assert_eq!(p.write(0, b"x", 0), Err(Errno::EINVAL));
     /// ```
-    pub fn from_skb_rdonly(skb: &'a Skb, flags: u64) -> Result<Dynptr<'a>, Errno> {
-        let mut p = Dynptr::from_skb(skb, flags)?;
+    pub fn from_skb_rdonly(rules: Rules, skb: &'a Skb, flags: u64) -> Result<Dynptr<'a>, Errno> {
+        let mut p = Dynptr::from_skb(rules, skb, flags)?;
         p.set_rdonly();
         Ok(p)
     }
@@ -638,18 +819,20 @@ impl<'a> Dynptr<'a> {
     /// Only TC programs may call it. v6.18 has no read-only variant for other program types.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, DynptrType, Skb};
     /// let skb = Skb::new(&[0u8; 14]).with_meta(&[1, 2, 3, 4]);
-    /// let p = Dynptr::from_skb_meta(&skb, 0).unwrap();
+    /// let p = Dynptr::from_skb_meta(R, &skb, 0).unwrap();
     /// assert_eq!((p.dynptr_type(), p.size()), (Some(DynptrType::SkbMeta), 4));
     /// let skb2 = Skb::new(&[0u8; 14]).cloned();
-    /// assert!(Dynptr::from_skb_meta(&skb2, 0).unwrap().is_rdonly());
+    /// assert!(Dynptr::from_skb_meta(R, &skb2, 0).unwrap().is_rdonly());
     /// ```
-    pub fn from_skb_meta(skb: &'a Skb, flags: u64) -> Result<Dynptr<'a>, Errno> {
+    pub fn from_skb_meta(rules: Rules, skb: &'a Skb, flags: u64) -> Result<Dynptr<'a>, Errno> {
+        Dynptr::null(rules).kfunc(Func::DynptrFromSkbMeta)?;
         if flags != 0 {
             return Err(Errno::EINVAL);
         }
-        let mut p = Dynptr::init(Backing::Skb(skb), DynptrType::SkbMeta, 0, skb.meta.len() as u32);
+        let mut p = Dynptr::init(rules, Backing::Skb(skb), DynptrType::SkbMeta, 0, skb.meta.len() as u32);
         if skb.cloned.get() {
             p.set_rdonly();
         }
@@ -663,16 +846,18 @@ impl<'a> Dynptr<'a> {
     /// else XDP, offset 0 → 0.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, XdpBuff};
     /// let xdp = XdpBuff::with_frags(&[0u8; 16], &[&[1u8; 32]]);
-    /// let p = Dynptr::from_xdp(&xdp, 0).unwrap();
+    /// let p = Dynptr::from_xdp(R, &xdp, 0).unwrap();
     /// assert_eq!(p.size(), 48);
     /// ```
-    pub fn from_xdp(xdp: &'a XdpBuff, flags: u64) -> Result<Dynptr<'a>, Errno> {
+    pub fn from_xdp(rules: Rules, xdp: &'a XdpBuff, flags: u64) -> Result<Dynptr<'a>, Errno> {
+        Dynptr::null(rules).kfunc(Func::DynptrFromXdp)?;
         if flags != 0 {
             return Err(Errno::EINVAL);
         }
-        Ok(Dynptr::init(Backing::Xdp(xdp), DynptrType::Xdp, 0, xdp.len()))
+        Ok(Dynptr::init(rules, Backing::Xdp(xdp), DynptrType::Xdp, 0, xdp.len()))
     }
 
     /// The raw size word: size in bits 0..23, type in 28..30, read-only in 31.
@@ -693,28 +878,34 @@ impl<'a> Dynptr<'a> {
 
     /// `bpf_dynptr_size()`: the (adjusted) size, or `EINVAL` for a null dynptr.
     ///
-    /// Kernel: `kernel/bpf/helpers.c`, `bpf_dynptr_size()`. The kfunc returns `-EINVAL` as a `__u32`
-    /// (4294967274) for a null dynptr.
+    /// Kernel: `kernel/bpf/helpers.c`, `bpf_dynptr_size()` (6.5). The kfunc returns `-EINVAL` in its return
+    /// type: a `__u32` (4294967274) up to 6.18, a `u64` from 6.19 ([`Rule::DynptrU64Offsets`]); see
+    /// [`abi::bpf_dynptr_size`].
     ///
     /// ```
-    /// # use bpf_model::dynptr::Dynptr;
-    /// # use bpf_model::Errno;
-    /// assert_eq!(Dynptr::null().checked_size(), Err(Errno::EINVAL));
-    /// assert_eq!(bpf_model::dynptr::abi::bpf_dynptr_size(&Dynptr::null()), 4294967274);
+    /// # use bpf_model::dynptr::{abi, Dynptr};
+    /// # use bpf_model::{Errno, KernelVersion, Rules};
+    /// let v6_18 = Rules::new(KernelVersion::new(6, 18, 0)).unwrap();
+    /// assert_eq!(Dynptr::null(v6_18).checked_size(), Err(Errno::EINVAL));
+    /// assert_eq!(abi::bpf_dynptr_size(&Dynptr::null(v6_18)), 0xffff_ffea);
+    /// assert_eq!(abi::bpf_dynptr_size(&Dynptr::null(Rules::newest())), 0xffff_ffff_ffff_ffea);
     /// ```
-    pub const fn checked_size(&self) -> Result<u32, Errno> {
-        if self.data.is_none() {
+    pub const fn checked_size(&self) -> Result<u64, Errno> {
+        if !self.has(Func::DynptrSize) {
+            Err(Errno::ESRCH)
+        } else if self.data.is_none() {
             Err(Errno::EINVAL)
         } else {
-            Ok(self.size())
+            Ok(self.size() as u64)
         }
     }
 
     /// `bpf_dynptr_is_null()`: `data == NULL`.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::Dynptr;
-    /// assert!(Dynptr::null().is_null());
+    /// assert!(Dynptr::null(R).is_null());
     /// ```
     pub const fn is_null(&self) -> bool {
         self.data.is_none()
@@ -723,10 +914,11 @@ impl<'a> Dynptr<'a> {
     /// `bpf_dynptr_is_rdonly()`: false for a null dynptr, else bit 31 of the size word.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, Skb};
     /// let skb = Skb::new(&[0u8; 14]);
-    /// assert!(Dynptr::from_skb_rdonly(&skb, 0).unwrap().is_rdonly());
-    /// assert!(!Dynptr::null().is_rdonly());
+    /// assert!(Dynptr::from_skb_rdonly(R, &skb, 0).unwrap().is_rdonly());
+    /// assert!(!Dynptr::null(R).is_rdonly());
     /// ```
     pub const fn is_rdonly(&self) -> bool {
         self.data.is_some() && self.size & DYNPTR_RDONLY_BIT != 0
@@ -742,10 +934,12 @@ impl<'a> Dynptr<'a> {
         self.size |= DYNPTR_RDONLY_BIT;
     }
 
-    /// `bpf_dynptr_check_off_len()`: `len > size || offset > size - len` → `E2BIG`; cannot overflow.
+    /// `bpf_dynptr_check_off_len()`: `len > size || offset > size - len` → `E2BIG`; cannot overflow. The
+    /// arguments are taken as the kernel receives them ([`Dynptr::arg`]: truncated to `u32` up to 6.18).
     #[inline]
-    pub const fn check_off_len(&self, offset: u32, len: u32) -> Result<(), Errno> {
-        let size = self.size();
+    pub const fn check_off_len(&self, offset: u64, len: u64) -> Result<(), Errno> {
+        let (offset, len) = (self.arg(offset), self.arg(len));
+        let size = self.size() as u64;
         if len > size || offset > size - len {
             Err(Errno::E2BIG)
         } else {
@@ -753,10 +947,11 @@ impl<'a> Dynptr<'a> {
         }
     }
 
-    /// The absolute offset `ptr->offset + offset`, as the kernel computes it (u32).
+    /// The absolute offset `ptr->offset + offset` of an offset that passed [`Dynptr::check_off_len`] (so
+    /// below 2^24, and the `u32` sum is exact).
     #[inline]
-    fn abs(&self, offset: u32) -> u32 {
-        self.offset.wrapping_add(offset)
+    fn abs(&self, offset: u64) -> u32 {
+        self.offset.wrapping_add(self.arg(offset) as u32)
     }
 
     /// `bpf_dynptr_read()`: copy `dst.len()` bytes from `offset` into `dst`.
@@ -771,41 +966,42 @@ impl<'a> Dynptr<'a> {
     /// Returns 0 (`Ok`) or the errno; `dst` is untouched on the errors of steps 1 and 2.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, XdpBuff};
     /// # use bpf_model::Errno;
     /// # use std::cell::Cell;
     /// let mut buf = *b"hello world";
-    /// let p = Dynptr::from_mem(Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 11, 0).unwrap();
+    /// let p = Dynptr::from_mem(R, Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 11, 0).unwrap();
     /// let mut out = [0u8; 5];
     /// p.read(&mut out, 6, 0).unwrap();
     /// assert_eq!(&out, b"world");
     /// assert_eq!(p.read(&mut out, 7, 0), Err(Errno::E2BIG));
     /// assert_eq!(p.read(&mut out, 7, 1), Err(Errno::EINVAL)); // flags before the range
     /// let big = XdpBuff::with_frags(&[0u8; 3520], &vec![&[0u8; 4096][..]; 16]);
-    /// let x = Dynptr::from_xdp(&big, 0).unwrap();
+    /// let x = Dynptr::from_xdp(R, &big, 0).unwrap();
     /// assert_eq!(x.read(&mut out, 0x10000, 0), Err(Errno::EFAULT)); // bpf_xdp_pointer()'s 0xffff limit
     /// ```
     #[inline]
-    pub fn read(&self, dst: &mut [u8], offset: u32, flags: u64) -> Result<(), Errno> {
+    pub fn read(&self, dst: &mut [u8], offset: u64, flags: u64) -> Result<(), Errno> {
         self.read_into(Dst::Bytes(dst), offset, flags)
     }
 
     #[inline]
-    fn read_into(&self, mut dst: Dst<'_>, offset: u32, flags: u64) -> Result<(), Errno> {
+    fn read_into(&self, mut dst: Dst<'_>, offset: u64, flags: u64) -> Result<(), Errno> {
         let data = match self.data {
             Some(d) if flags == 0 => d,
             _ => return Err(Errno::EINVAL),
         };
         let len = u32::try_from(dst.len()).map_err(|_| Errno::E2BIG)?;
-        self.check_off_len(offset, len)?;
+        self.check_off_len(offset, u64::from(len))?;
         let off = self.abs(offset);
         match (data, self.dynptr_type()) {
             (Backing::Mem(m), _) => {
-                dst.copy_from(range(m, u64::from(off), len)?, true);
+                dst.copy_from(range(m, u64::from(off), u64::from(len))?, true);
                 Ok(())
             }
             (Backing::Skb(skb), Some(DynptrType::SkbMeta)) => {
-                dst.copy_from(range(&skb.meta, u64::from(off), len)?, true);
+                dst.copy_from(range(&skb.meta, u64::from(off), u64::from(len))?, true);
                 Ok(())
             }
             (Backing::Skb(skb), _) => skb.load_bytes(off, dst),
@@ -816,7 +1012,8 @@ impl<'a> Dynptr<'a> {
     /// `bpf_dynptr_write()`: copy `src` into the dynptr at `offset`.
     ///
     /// Kernel: `kernel/bpf/helpers.c`, `__bpf_dynptr_write()`. Checks, in order:
-    /// 1. null or read-only dynptr → `EINVAL`;
+    /// 1. null or read-only dynptr → `EINVAL`; before 6.4 also any flags
+    ///    ([`Rule::DynptrWriteRangeBeforeFlags`]);
     /// 2. `bpf_dynptr_check_off_len(offset, len)` → `E2BIG` (before the flags);
     /// 3. by type: LOCAL/RINGBUF `flags != 0` → `EINVAL`, else `memmove`; SKB `__bpf_skb_store_bytes()`
     ///    (flags other than `BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH` → `EINVAL`, then the written range
@@ -824,43 +1021,47 @@ impl<'a> Dynptr<'a> {
     ///    (`EFAULT` above 0xffff); SKB_META `flags != 0` → `EINVAL`, else `memmove`.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, Skb, BPF_F_RECOMPUTE_CSUM};
     /// # use bpf_model::Errno;
     /// # use std::cell::Cell;
     /// let mut buf = [0u8; 8];
-    /// let p = Dynptr::from_mem(Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 8, 0).unwrap();
+    /// let p = Dynptr::from_mem(R, Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 8, 0).unwrap();
     /// p.write(6, b"ab", 0).unwrap();
     /// assert_eq!(p.write(7, b"ab", 1), Err(Errno::E2BIG)); // the range before the flags
     /// assert_eq!(p.write(6, b"ab", 1), Err(Errno::EINVAL));
     /// let skb = Skb::with_frags(&[0u8; 14], &[&[0u8; 50]]);
-    /// let s = Dynptr::from_skb(&skb, 0).unwrap();
+    /// let s = Dynptr::from_skb(R, &skb, 0).unwrap();
     /// s.write(20, b"x", BPF_F_RECOMPUTE_CSUM).unwrap(); // SKB takes csum/hash flags
     /// assert_eq!(skb.headlen(), 21); // the write pulled bytes 14..21 into the head
     /// assert_eq!(buf[6..], *b"ab");
     /// ```
     #[inline]
-    pub fn write(&self, offset: u32, src: &[u8], flags: u64) -> Result<(), Errno> {
+    pub fn write(&self, offset: u64, src: &[u8], flags: u64) -> Result<(), Errno> {
         self.write_from(offset, Src::Bytes(src), flags)
     }
 
     #[inline]
-    fn write_from(&self, offset: u32, src: Src<'_>, flags: u64) -> Result<(), Errno> {
+    fn write_from(&self, offset: u64, src: Src<'_>, flags: u64) -> Result<(), Errno> {
         let data = match self.data {
             Some(d) if !self.is_rdonly() => d,
             _ => return Err(Errno::EINVAL),
         };
+        if flags != 0 && !self.rules.has(Rule::DynptrWriteRangeBeforeFlags) {
+            return Err(Errno::EINVAL);
+        }
         let len = u32::try_from(src.len()).map_err(|_| Errno::E2BIG)?;
-        self.check_off_len(offset, len)?;
+        self.check_off_len(offset, u64::from(len))?;
         let off = self.abs(offset);
         match (data, self.dynptr_type()) {
             (Backing::Skb(skb), Some(DynptrType::Skb)) => skb.store_bytes(off, src, flags),
             _ if flags != 0 => Err(Errno::EINVAL),
             (Backing::Mem(m), _) => {
-                src.copy_to(range(m, u64::from(off), len)?, true);
+                src.copy_to(range(m, u64::from(off), u64::from(len))?, true);
                 Ok(())
             }
             (Backing::Skb(skb), _) => {
-                src.copy_to(range(&skb.meta, u64::from(off), len)?, true);
+                src.copy_to(range(&skb.meta, u64::from(off), u64::from(len))?, true);
                 Ok(())
             }
             (Backing::Xdp(xdp), _) => xdp.store_bytes(off, src),
@@ -875,24 +1076,25 @@ impl<'a> Dynptr<'a> {
     /// valid one-past-the-end, empty slice.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::Dynptr;
     /// # use std::cell::Cell;
     /// let mut buf = [0u8; 8];
-    /// let p = Dynptr::from_mem(Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 8, 0).unwrap();
+    /// let p = Dynptr::from_mem(R, Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 8, 0).unwrap();
     /// p.data(2, 3).unwrap()[0].set(9);
     /// assert_eq!(p.data(8, 0).map(|s| s.len()), Some(0));
     /// assert!(p.data(8, 1).is_none());
     /// assert_eq!(buf[2], 9);
     /// ```
     #[inline]
-    pub fn data(&self, offset: u32, len: u32) -> Option<&'a [Cell<u8>]> {
+    pub fn data(&self, offset: u64, len: u64) -> Option<&'a [Cell<u8>]> {
         let data = self.data?;
         self.check_off_len(offset, len).ok()?;
         if self.is_rdonly() {
             return None;
         }
         match data {
-            Backing::Mem(m) => range(m, u64::from(self.abs(offset)), len).ok(),
+            Backing::Mem(m) => range(m, u64::from(self.abs(offset)), self.arg(len)).ok(),
             Backing::Skb(_) | Backing::Xdp(_) => None,
         }
     }
@@ -908,9 +1110,10 @@ impl<'a> Dynptr<'a> {
     /// A `buffer` shorter than `len` (which the verifier never lets through) gives `None`.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, Slice, XdpBuff};
     /// let xdp = XdpBuff::with_frags(b"0123", &[b"4567"]);
-    /// let p = Dynptr::from_xdp(&xdp, 0).unwrap();
+    /// let p = Dynptr::from_xdp(R, &xdp, 0).unwrap();
     /// assert!(matches!(p.slice(0, 4, None), Some(Slice::Direct(_))));
     /// assert!(p.slice(2, 4, None).is_none()); // crosses into a fragment, no buffer
     /// let mut buf = [0u8; 4];
@@ -918,18 +1121,23 @@ impl<'a> Dynptr<'a> {
     /// assert_eq!(&buf, b"2345");
     /// ```
     #[inline]
-    pub fn slice(&self, offset: u32, len: u32, buffer: Option<&mut [u8]>) -> Option<Slice<'a>> {
+    pub fn slice(&self, offset: u64, len: u64, buffer: Option<&mut [u8]>) -> Option<Slice<'a>> {
+        if !self.has(Func::DynptrSlice) {
+            return None;
+        }
         let data = self.data?;
         self.check_off_len(offset, len).ok()?;
+        // Below 2^24 after the check: exact.
+        let len = self.arg(len) as u32;
         let buffer = match buffer {
             Some(b) if b.len() < len as usize => return None,
             b => b,
         };
         let off = self.abs(offset);
         match (data, self.dynptr_type()) {
-            (Backing::Mem(m), _) => range(m, u64::from(off), len).ok().map(Slice::Direct),
+            (Backing::Mem(m), _) => range(m, u64::from(off), u64::from(len)).ok().map(Slice::Direct),
             (Backing::Skb(skb), Some(DynptrType::SkbMeta)) => {
-                range(&skb.meta, u64::from(off), len).ok().map(Slice::Direct)
+                range(&skb.meta, u64::from(off), u64::from(len)).ok().map(Slice::Direct)
             }
             (Backing::Skb(skb), _) => skb.slice(off, len, buffer),
             (Backing::Xdp(xdp), _) => xdp.slice(off, len, buffer),
@@ -944,16 +1152,17 @@ impl<'a> Dynptr<'a> {
     /// only through a later [`Dynptr::write`].
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, Skb, Slice};
     /// let skb = Skb::new(&[0u8; 20]);
-    /// let p = Dynptr::from_skb(&skb, 0).unwrap();
+    /// let p = Dynptr::from_skb(R, &skb, 0).unwrap();
     /// if let Some(Slice::Direct(s)) = p.slice_rdwr(0, 2, None) { s[1].set(5) }
     /// assert_eq!(skb.to_vec()[1], 5);
-    /// assert!(Dynptr::from_skb_rdonly(&skb, 0).unwrap().slice_rdwr(0, 2, None).is_none());
+    /// assert!(Dynptr::from_skb_rdonly(R, &skb, 0).unwrap().slice_rdwr(0, 2, None).is_none());
     /// ```
     #[inline]
-    pub fn slice_rdwr(&self, offset: u32, len: u32, buffer: Option<&mut [u8]>) -> Option<Slice<'a>> {
-        if self.is_null() || self.is_rdonly() {
+    pub fn slice_rdwr(&self, offset: u64, len: u64, buffer: Option<&mut [u8]>) -> Option<Slice<'a>> {
+        if !self.has(Func::DynptrSliceRdwr) || self.is_null() || self.is_rdonly() {
             return None;
         }
         self.slice(offset, len, buffer)
@@ -969,11 +1178,12 @@ impl<'a> Dynptr<'a> {
     /// A clone is a separate struct: adjusting it leaves the original's view alone, and the reverse.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::Dynptr;
     /// # use bpf_model::Errno;
     /// # use std::cell::Cell;
     /// let mut buf = *b"abcdefgh";
-    /// let mut p = Dynptr::from_mem(Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 8, 0).unwrap();
+    /// let mut p = Dynptr::from_mem(R, Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 8, 0).unwrap();
     /// let c = p.clone_dynptr().unwrap();
     /// p.adjust(2, 5).unwrap();
     /// let mut out = [0u8; 3];
@@ -982,16 +1192,19 @@ impl<'a> Dynptr<'a> {
     /// assert_eq!(p.adjust(2, 1), Err(Errno::EINVAL));
     /// assert_eq!(p.adjust(0, 4), Err(Errno::ERANGE));
     /// ```
-    pub fn adjust(&mut self, start: u32, end: u32) -> Result<(), Errno> {
+    pub fn adjust(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+        self.kfunc(Func::DynptrAdjust)?;
+        let (start, end) = (self.arg(start), self.arg(end));
         if self.data.is_none() || start > end {
             return Err(Errno::EINVAL);
         }
-        let size = self.size();
+        let size = u64::from(self.size());
         if start > size || end > size {
             return Err(Errno::ERANGE);
         }
-        self.offset = self.offset.wrapping_add(start);
-        self.size = (end - start) | (self.size & !DYNPTR_SIZE_MASK);
+        // Both at most the size, below 2^24: the `u32` arithmetic is exact.
+        self.offset = self.offset.wrapping_add(start as u32);
+        self.size = (end - start) as u32 | (self.size & !DYNPTR_SIZE_MASK);
         Ok(())
     }
 
@@ -1002,19 +1215,21 @@ impl<'a> Dynptr<'a> {
     /// null (see [`abi::bpf_dynptr_clone`]); else the 16-byte copy → 0.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::Dynptr;
     /// # use bpf_model::Errno;
     /// # use std::cell::Cell;
     /// let mut buf = [0u8; 4];
-    /// let p = Dynptr::from_mem(Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 4, 0).unwrap();
+    /// let p = Dynptr::from_mem(R, Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 4, 0).unwrap();
     /// let c = p.clone_dynptr().unwrap();
     /// c.write(0, b"z", 0).unwrap();
     /// let mut out = [0u8; 1];
     /// p.read(&mut out, 0, 0).unwrap();
     /// assert_eq!(&out, b"z"); // shared data
-    /// assert_eq!(Dynptr::null().clone_dynptr().unwrap_err(), Errno::EINVAL);
+    /// assert_eq!(Dynptr::null(R).clone_dynptr().unwrap_err(), Errno::EINVAL);
     /// ```
     pub fn clone_dynptr(&self) -> Result<Dynptr<'a>, Errno> {
+        self.kfunc(Func::DynptrClone)?;
         if self.data.is_none() {
             return Err(Errno::EINVAL);
         }
@@ -1035,19 +1250,22 @@ impl<'a> Dynptr<'a> {
     /// So two null dynptrs with `len == 0` and offsets 0 copy nothing and answer 0.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::Dynptr;
     /// # use bpf_model::Errno;
     /// # use std::cell::Cell;
     /// let mut a = *b"abcdef";
     /// let mut b = [0u8; 6];
-    /// let src = Dynptr::from_mem(Cell::from_mut(&mut a[..]).as_slice_of_cells(), 6, 0).unwrap();
-    /// let dst = Dynptr::from_mem(Cell::from_mut(&mut b[..]).as_slice_of_cells(), 6, 0).unwrap();
+    /// let src = Dynptr::from_mem(R, Cell::from_mut(&mut a[..]).as_slice_of_cells(), 6, 0).unwrap();
+    /// let dst = Dynptr::from_mem(R, Cell::from_mut(&mut b[..]).as_slice_of_cells(), 6, 0).unwrap();
     /// dst.copy(1, &src, 2, 4).unwrap();
     /// assert_eq!(dst.copy(3, &src, 0, 4), Err(Errno::E2BIG));
-    /// assert_eq!(Dynptr::null().copy(0, &Dynptr::null(), 0, 0), Ok(()));
+    /// assert_eq!(Dynptr::null(R).copy(0, &Dynptr::null(R), 0, 0), Ok(()));
     /// assert_eq!(&b, b"\0cdef\0");
     /// ```
-    pub fn copy(&self, dst_off: u32, src: &Dynptr<'a>, src_off: u32, len: u32) -> Result<(), Errno> {
+    pub fn copy(&self, dst_off: u64, src: &Dynptr<'a>, src_off: u64, len: u64) -> Result<(), Errno> {
+        self.kfunc(Func::DynptrCopy)?;
+        let (dst_off, src_off, len) = (self.arg(dst_off), self.arg(src_off), self.arg(len));
         let s = src.slice(src_off, len, None);
         let d = self.slice_rdwr(dst_off, len, None);
         match (s, d) {
@@ -1061,13 +1279,14 @@ impl<'a> Dynptr<'a> {
                 if self.check_off_len(dst_off, len).is_err() || src.check_off_len(src_off, len).is_err() {
                     return Err(Errno::E2BIG);
                 }
+                // Every offset below is at most a size (below 2^24): no sum overflows.
                 let mut buf = [0u8; CHUNK as usize];
-                let mut off = 0u32;
+                let mut off = 0u64;
                 while off < len {
-                    let n = CHUNK.min(len - off);
+                    let n = u64::from(CHUNK).min(len - off);
                     let chunk = &mut buf[..n as usize];
-                    src.read(chunk, src_off.wrapping_add(off), 0)?;
-                    self.write(dst_off.wrapping_add(off), chunk, 0)?;
+                    src.read(chunk, src_off + off, 0)?;
+                    self.write(dst_off + off, chunk, 0)?;
                     off += n;
                 }
                 Ok(())
@@ -1087,21 +1306,24 @@ impl<'a> Dynptr<'a> {
     /// A null dynptr is not read-only, so `memset(null, 0, 0, v)` is 0 and any other range `E2BIG`.
     ///
     /// ```
+    /// # const R: bpf_model::Rules = bpf_model::Rules::newest();
     /// # use bpf_model::dynptr::{Dynptr, Skb};
     /// # use bpf_model::Errno;
     /// # use std::cell::Cell;
     /// let mut buf = [0u8; 6];
-    /// let p = Dynptr::from_mem(Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 6, 0).unwrap();
+    /// let p = Dynptr::from_mem(R, Cell::from_mut(&mut buf[..]).as_slice_of_cells(), 6, 0).unwrap();
     /// p.memset(1, 4, 0xee).unwrap();
     /// assert_eq!(p.memset(3, 4, 0), Err(Errno::E2BIG));
-    /// assert_eq!(Dynptr::null().memset(0, 0, 1), Ok(()));
-    /// assert_eq!(Dynptr::null().memset(0, 1, 1), Err(Errno::E2BIG));
+    /// assert_eq!(Dynptr::null(R).memset(0, 0, 1), Ok(()));
+    /// assert_eq!(Dynptr::null(R).memset(0, 1, 1), Err(Errno::E2BIG));
     /// let skb = Skb::new(&[0u8; 14]);
-    /// assert_eq!(Dynptr::from_skb_rdonly(&skb, 0).unwrap().memset(99, 1, 0), Err(Errno::EINVAL));
+    /// assert_eq!(Dynptr::from_skb_rdonly(R, &skb, 0).unwrap().memset(99, 1, 0), Err(Errno::EINVAL));
     /// assert_eq!(buf, [0, 0xee, 0xee, 0xee, 0xee, 0]);
     /// ```
     #[inline]
-    pub fn memset(&self, offset: u32, len: u32, val: u8) -> Result<(), Errno> {
+    pub fn memset(&self, offset: u64, len: u64, val: u8) -> Result<(), Errno> {
+        self.kfunc(Func::DynptrMemset)?;
+        let (offset, len) = (self.arg(offset), self.arg(len));
         if let Some(Slice::Direct(s)) = self.slice_rdwr(offset, len, None) {
             cells_fill(s, val);
             return Ok(());
@@ -1110,11 +1332,12 @@ impl<'a> Dynptr<'a> {
             return Err(Errno::EINVAL);
         }
         self.check_off_len(offset, len)?;
+        // `offset + len` is at most the size (below 2^24): no sum overflows.
         let buf = [val; CHUNK as usize];
-        let mut off = 0u32;
+        let mut off = 0u64;
         while off < len {
-            let n = CHUNK.min(len - off);
-            self.write(offset.wrapping_add(off), &buf[..n as usize], 0)?;
+            let n = u64::from(CHUNK).min(len - off);
+            self.write(offset + off, &buf[..n as usize], 0)?;
             off += n;
         }
         Ok(())
@@ -1132,22 +1355,37 @@ pub const fn check_size(size: u32) -> Result<(), Errno> {
 
 /// The kernel ABI face: each helper and kfunc with the kernel's argument order and integer return
 /// (`0` or a negative errno, `bool` as 0/1, pointers as addresses or 0), for runtimes that embed the model.
-/// Constructors write the dynptr through `ptr`, and set it null on failure, as the kernel does.
+/// Offsets and sizes are the 64-bit registers a program passes: a dynptr of a kernel before 6.19 takes
+/// their low 32 bits ([`Rule::DynptrU64Offsets`]). Constructors write the dynptr through `ptr`, and set it
+/// null on failure, as the kernel does. A kfunc the dynptr's kernel lacks ([`Dynptr::has`]) answers
+/// `-ESRCH` (`bpf_dynptr_size`: `(u64)-ESRCH`; slices: 0; `is_null`, `is_rdonly`: 0).
 ///
 /// ```
 /// use bpf_model::dynptr::{abi, Dynptr};
+/// use bpf_model::{KernelVersion, Rules};
 /// use std::cell::Cell;
 /// let mut buf = [0u8; 8];
 /// let mem = Cell::from_mut(&mut buf[..]).as_slice_of_cells();
-/// let mut p = Dynptr::null();
-/// assert_eq!(abi::bpf_dynptr_from_mem(mem, 8, 0, &mut p), 0);
+/// let rules = Rules::newest();
+/// let mut p = Dynptr::null(rules);
+/// assert_eq!(abi::bpf_dynptr_from_mem(rules, mem, 8, 0, &mut p), 0);
 /// assert_eq!(abi::bpf_dynptr_write(&p, 4, b"abcde", 5, 0), -7); // -E2BIG
 /// assert_eq!(abi::bpf_dynptr_memset(&p, 0, 8, 1), 0);
-/// assert_eq!(abi::bpf_dynptr_from_mem(mem, 8, 1, &mut p), -22);
+/// assert_eq!(abi::bpf_dynptr_write(&p, 1 << 32, b"ab", 2, 0), -7); // 6.19 and later: u64 offsets
+/// let v6_18 = Rules::new(KernelVersion::new(6, 18, 0)).unwrap();
+/// let mut old = Dynptr::null(v6_18);
+/// assert_eq!(abi::bpf_dynptr_from_mem(v6_18, mem, 8, 0, &mut old), 0);
+/// assert_eq!(abi::bpf_dynptr_write(&old, 1 << 32, b"ab", 2, 0), 0); // 6.18: the offset is truncated to 0
+/// let mut out = [0u8; 3];
+/// assert_eq!(abi::bpf_dynptr_read(&mut out, 3, &old, 0, 0), 0);
+/// assert_eq!(&out, b"ab\x01");
+/// assert_eq!(abi::bpf_dynptr_from_mem(rules, mem, 8, 1, &mut p), -22);
 /// assert!(p.is_null());
 /// ```
 pub mod abi {
     use super::{Dynptr, Skb, Slice, XdpBuff};
+    use crate::prog::Func;
+    use crate::version::{Rule, Rules};
     use crate::Errno;
     use std::cell::Cell;
 
@@ -1155,14 +1393,14 @@ pub mod abi {
         Errno::ret_of(r.map(|()| 0i64))
     }
 
-    fn set<'a>(ptr: &mut Dynptr<'a>, r: Result<Dynptr<'a>, Errno>) -> i64 {
+    fn set<'a>(rules: Rules, ptr: &mut Dynptr<'a>, r: Result<Dynptr<'a>, Errno>) -> i64 {
         match r {
             Ok(p) => {
                 *ptr = p;
                 0
             }
             Err(e) => {
-                *ptr = Dynptr::null();
+                *ptr = Dynptr::null(rules);
                 e.to_ret()
             }
         }
@@ -1177,95 +1415,122 @@ pub mod abi {
     }
 
     /// `long bpf_dynptr_from_mem(void *data, u32 size, u64 flags, struct bpf_dynptr *ptr)`.
-    pub fn bpf_dynptr_from_mem<'a>(data: &'a [Cell<u8>], size: u32, flags: u64, ptr: &mut Dynptr<'a>) -> i64 {
-        set(ptr, Dynptr::from_mem(data, size, flags))
+    pub fn bpf_dynptr_from_mem<'a>(
+        rules: Rules,
+        data: &'a [Cell<u8>],
+        size: u32,
+        flags: u64,
+        ptr: &mut Dynptr<'a>,
+    ) -> i64 {
+        set(rules, ptr, Dynptr::from_mem(rules, data, size, flags))
     }
 
     /// `int bpf_dynptr_from_skb(struct __sk_buff *skb, u64 flags, struct bpf_dynptr *ptr)`; `rdonly` selects
     /// `bpf_dynptr_from_skb_rdonly`, as the verifier does for programs that may not write packets.
-    pub fn bpf_dynptr_from_skb<'a>(skb: &'a Skb, flags: u64, rdonly: bool, ptr: &mut Dynptr<'a>) -> i64 {
-        set(ptr, if rdonly { Dynptr::from_skb_rdonly(skb, flags) } else { Dynptr::from_skb(skb, flags) })
+    pub fn bpf_dynptr_from_skb<'a>(rules: Rules, skb: &'a Skb, flags: u64, rdonly: bool, ptr: &mut Dynptr<'a>) -> i64 {
+        let r = if rdonly { Dynptr::from_skb_rdonly(rules, skb, flags) } else { Dynptr::from_skb(rules, skb, flags) };
+        set(rules, ptr, r)
     }
 
     /// `int bpf_dynptr_from_skb_meta(struct __sk_buff *skb, u64 flags, struct bpf_dynptr *ptr)`.
-    pub fn bpf_dynptr_from_skb_meta<'a>(skb: &'a Skb, flags: u64, ptr: &mut Dynptr<'a>) -> i64 {
-        set(ptr, Dynptr::from_skb_meta(skb, flags))
+    pub fn bpf_dynptr_from_skb_meta<'a>(rules: Rules, skb: &'a Skb, flags: u64, ptr: &mut Dynptr<'a>) -> i64 {
+        set(rules, ptr, Dynptr::from_skb_meta(rules, skb, flags))
     }
 
     /// `int bpf_dynptr_from_xdp(struct xdp_md *xdp, u64 flags, struct bpf_dynptr *ptr)`.
-    pub fn bpf_dynptr_from_xdp<'a>(xdp: &'a XdpBuff, flags: u64, ptr: &mut Dynptr<'a>) -> i64 {
-        set(ptr, Dynptr::from_xdp(xdp, flags))
+    pub fn bpf_dynptr_from_xdp<'a>(rules: Rules, xdp: &'a XdpBuff, flags: u64, ptr: &mut Dynptr<'a>) -> i64 {
+        set(rules, ptr, Dynptr::from_xdp(rules, xdp, flags))
     }
 
-    /// `long bpf_dynptr_read(void *dst, u32 len, const struct bpf_dynptr *src, u32 offset, u64 flags)`;
-    /// `len` larger than `dst` answers `-EFAULT` (the verifier never allows it).
-    pub fn bpf_dynptr_read(dst: &mut [u8], len: u32, src: &Dynptr<'_>, offset: u32, flags: u64) -> i64 {
-        match dst.get_mut(..len as usize) {
+    /// `long bpf_dynptr_read(void *dst, u64 len, const struct bpf_dynptr *src, u64 offset, u64 flags)` (`u32`
+    /// `len` and `offset` before 6.19); `len` larger than `dst` answers `-EFAULT` (the verifier never
+    /// allows it).
+    pub fn bpf_dynptr_read(dst: &mut [u8], len: u64, src: &Dynptr<'_>, offset: u64, flags: u64) -> i64 {
+        let len = usize::try_from(src.arg(len)).unwrap_or(usize::MAX);
+        match dst.get_mut(..len) {
             Some(d) => ret(src.read(d, offset, flags)),
             None => Errno::EFAULT.to_ret(),
         }
     }
 
-    /// `long bpf_dynptr_write(const struct bpf_dynptr *dst, u32 offset, void *src, u32 len, u64 flags)`;
-    /// `len` larger than `src` answers `-EFAULT` (the verifier never allows it).
-    pub fn bpf_dynptr_write(dst: &Dynptr<'_>, offset: u32, src: &[u8], len: u32, flags: u64) -> i64 {
-        match src.get(..len as usize) {
+    /// `long bpf_dynptr_write(const struct bpf_dynptr *dst, u64 offset, void *src, u64 len, u64 flags)`
+    /// (`u32` before 6.19); `len` larger than `src` answers `-EFAULT` (the verifier never allows it).
+    pub fn bpf_dynptr_write(dst: &Dynptr<'_>, offset: u64, src: &[u8], len: u64, flags: u64) -> i64 {
+        let len = usize::try_from(dst.arg(len)).unwrap_or(usize::MAX);
+        match src.get(..len) {
             Some(s) => ret(dst.write(offset, s, flags)),
             None => Errno::EFAULT.to_ret(),
         }
     }
 
-    /// `void *bpf_dynptr_data(const struct bpf_dynptr *ptr, u32 offset, u32 len)`: the address, or 0.
-    pub fn bpf_dynptr_data(ptr: &Dynptr<'_>, offset: u32, len: u32) -> u64 {
+    /// `void *bpf_dynptr_data(const struct bpf_dynptr *ptr, u64 offset, u64 len)`: the address, or 0.
+    pub fn bpf_dynptr_data(ptr: &Dynptr<'_>, offset: u64, len: u64) -> u64 {
         ptr.data(offset, len).map_or(0, |d| d.as_ptr() as u64)
     }
 
-    /// `void *bpf_dynptr_slice(const struct bpf_dynptr *p, u32 offset, void *buffer__opt, u32 buffer__szk)`:
+    /// `void *bpf_dynptr_slice(const struct bpf_dynptr *p, u64 offset, void *buffer__opt, u64 buffer__szk)`:
     /// the address of the data or of the buffer, or 0. The buffer's length is `buffer__szk` when given.
-    pub fn bpf_dynptr_slice(p: &Dynptr<'_>, offset: u32, mut buffer: Option<&mut [u8]>, szk: u32) -> u64 {
+    pub fn bpf_dynptr_slice(p: &Dynptr<'_>, offset: u64, mut buffer: Option<&mut [u8]>, szk: u64) -> u64 {
         let s = p.slice(offset, szk, buffer.as_deref_mut());
         addr(s, buffer.as_deref())
     }
 
     /// `void *bpf_dynptr_slice_rdwr(...)`: as [`bpf_dynptr_slice`], NULL for read-only dynptrs.
-    pub fn bpf_dynptr_slice_rdwr(p: &Dynptr<'_>, offset: u32, mut buffer: Option<&mut [u8]>, szk: u32) -> u64 {
+    pub fn bpf_dynptr_slice_rdwr(p: &Dynptr<'_>, offset: u64, mut buffer: Option<&mut [u8]>, szk: u64) -> u64 {
         let s = p.slice_rdwr(offset, szk, buffer.as_deref_mut());
         addr(s, buffer.as_deref())
     }
 
-    /// `int bpf_dynptr_adjust(const struct bpf_dynptr *p, u32 start, u32 end)`.
-    pub fn bpf_dynptr_adjust(p: &mut Dynptr<'_>, start: u32, end: u32) -> i64 {
+    /// `int bpf_dynptr_adjust(struct bpf_dynptr *p, u64 start, u64 end)`.
+    pub fn bpf_dynptr_adjust(p: &mut Dynptr<'_>, start: u64, end: u64) -> i64 {
         ret(p.adjust(start, end))
     }
 
     /// `bool bpf_dynptr_is_null(const struct bpf_dynptr *p)`.
     pub fn bpf_dynptr_is_null(p: &Dynptr<'_>) -> i64 {
+        if !p.has(Func::DynptrIsNull) {
+            return 0;
+        }
         i64::from(p.is_null())
     }
 
     /// `bool bpf_dynptr_is_rdonly(const struct bpf_dynptr *p)`.
     pub fn bpf_dynptr_is_rdonly(p: &Dynptr<'_>) -> i64 {
+        if !p.has(Func::DynptrIsRdonly) {
+            return 0;
+        }
         i64::from(p.is_rdonly())
     }
 
-    /// `__u32 bpf_dynptr_size(const struct bpf_dynptr *p)`: `(u32)-EINVAL` for a null dynptr.
-    pub fn bpf_dynptr_size(p: &Dynptr<'_>) -> u32 {
-        p.checked_size().unwrap_or(Errno::EINVAL.to_ret() as u32)
+    /// `u64 bpf_dynptr_size(const struct bpf_dynptr *p)` (`__u32` before 6.19): `-EINVAL` in the return
+    /// type for a null dynptr, so 0xffffffea up to 6.18 and 0xffffffffffffffea from 6.19, as a program
+    /// reads the 64-bit register.
+    pub fn bpf_dynptr_size(p: &Dynptr<'_>) -> u64 {
+        let v = match p.checked_size() {
+            Ok(n) => n,
+            Err(e) => e.to_ret() as u64,
+        };
+        if p.rules().has(Rule::DynptrU64Offsets) {
+            v
+        } else {
+            v & 0xffff_ffff
+        }
     }
 
     /// `int bpf_dynptr_clone(const struct bpf_dynptr *p, struct bpf_dynptr *clone__uninit)`.
     pub fn bpf_dynptr_clone<'a>(p: &Dynptr<'a>, clone: &mut Dynptr<'a>) -> i64 {
-        set(clone, p.clone_dynptr())
+        set(p.rules(), clone, p.clone_dynptr())
     }
 
-    /// `int bpf_dynptr_copy(struct bpf_dynptr *dst, u32 dst_off, struct bpf_dynptr *src, u32 src_off, u32 size)`.
-    pub fn bpf_dynptr_copy(dst: &Dynptr<'_>, dst_off: u32, src: &Dynptr<'_>, src_off: u32, size: u32) -> i64 {
+    /// `int bpf_dynptr_copy(struct bpf_dynptr *dst, u64 dst_off, struct bpf_dynptr *src, u64 src_off, u64 size)`
+    /// (`u32` before 6.19).
+    pub fn bpf_dynptr_copy(dst: &Dynptr<'_>, dst_off: u64, src: &Dynptr<'_>, src_off: u64, size: u64) -> i64 {
         // The lifetimes of the two dynptrs may differ; a copy through a common shorter lifetime is the same.
         ret(dst.copy(dst_off, src, src_off, size))
     }
 
-    /// `int bpf_dynptr_memset(struct bpf_dynptr *p, u32 offset, u32 size, u8 val)`.
-    pub fn bpf_dynptr_memset(p: &Dynptr<'_>, offset: u32, size: u32, val: u8) -> i64 {
+    /// `int bpf_dynptr_memset(struct bpf_dynptr *p, u64 offset, u64 size, u8 val)` (`u32` before 6.19).
+    pub fn bpf_dynptr_memset(p: &Dynptr<'_>, offset: u64, size: u64, val: u8) -> i64 {
         ret(p.memset(offset, size, val))
     }
 }

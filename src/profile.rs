@@ -118,6 +118,11 @@ pub struct KernelProfile {
     pub hz: u32,
     /// `CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS`.
     pub efficient_unaligned_access: bool,
+    /// The CPU has FSRM (fast short `rep movsb`, the `fsrm` flag of `/proc/cpuinfo`): the kernel's x86-64
+    /// `memcpy` is then `rep movsb`, else `memcpy_orig`, which copies overlapping ranges differently (see
+    /// [`crate::dynptr::Memcpy`]). Absent from vector headers recorded before it existed: true.
+    #[cfg_attr(feature = "vectors", serde(default = "yes"))]
+    pub cpu_fsrm: bool,
     /// `net.core.rmem_max`.
     pub rmem_max: u32,
     /// `net.core.wmem_max`.
@@ -147,6 +152,7 @@ impl KernelProfile {
             force_nr_cpus: false,
             hz: 250,
             efficient_unaligned_access: true,
+            cpu_fsrm: true,
             rmem_max: 4 * 1024 * 1024,
             wmem_max: 4 * 1024 * 1024,
             tcp_available_congestion_control: vec!["reno".into(), "bbr".into(), "cubic".into()],
@@ -177,6 +183,7 @@ impl KernelProfile {
             force_nr_cpus: false,
             hz: 1000,
             efficient_unaligned_access: true,
+            cpu_fsrm: true,
             rmem_max: 212992,
             wmem_max: 212992,
             tcp_available_congestion_control: vec!["reno".into(), "cubic".into()],
@@ -196,6 +203,7 @@ impl KernelProfile {
             nr_cpus: 8192,
             hz: 100,
             efficient_unaligned_access: false,
+            cpu_fsrm: true,
             ..KernelProfile::generic_small()
         }
     }
@@ -282,6 +290,11 @@ impl Detected {
     }
 }
 
+#[cfg(feature = "vectors")]
+fn yes() -> bool {
+    true
+}
+
 mod detect {
     use super::*;
     use std::fs;
@@ -349,6 +362,13 @@ mod detect {
         }
         if let Err(e) = p.rules() {
             miss("version", e.to_string());
+        }
+        match fs::read_to_string("/proc/cpuinfo") {
+            Ok(info) => {
+                let flags = info.lines().find(|l| l.starts_with("flags")).unwrap_or("");
+                p.cpu_fsrm = flags.split_whitespace().any(|f| f == "fsrm");
+            }
+            Err(e) => miss("cpu_fsrm", format!("/proc/cpuinfo: {e}")),
         }
         let sysctl = |name: &str| -> Result<String, String> {
             let path = format!("/proc/sys/{}", name.replace('.', "/"));

@@ -118,6 +118,17 @@ macro_rules! rules {
 rules! {
     // ---- dynptr ----------------------------------------------------------------------------------------
 
+    /// `bpf_dynptr_write` checks the range before the flags, and the flags per dynptr type (SKB takes
+    /// `BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH`); before, flags other than 0 were `-EINVAL` first,
+    /// with the null and read-only checks, whatever the range.
+    DynptrWriteRangeBeforeFlags {
+        area: Dynptr,
+        since: (6, 4),
+        stable: [],
+        commit: "b5964b968ac6",
+        summary: "bpf_dynptr_write checks the range before the flags, and the flags per type",
+    }
+
     /// Offsets and sizes of the dynptr helpers and kfuncs are `u64` (before: `u32`, so an offset of
     /// `1 << 32` was truncated to 0); `bpf_dynptr_size` returns `u64`.
     DynptrU64Offsets {

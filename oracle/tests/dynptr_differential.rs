@@ -85,7 +85,7 @@ fn dynptr_edges_agree_with_kernel() {
                 vec![(1, Adjust { start: s, end: s }), (1, Size), (0, Size), (1, Adjust { start: 1, end: 0 })],
             ),
         );
-        assert_eq!(k.rets, [0, 0, i64::from(s), -22], "{kind:?}");
+        assert_eq!(k.rets, [0, 0, s as i64, -22], "{kind:?}");
         // memset: empty at the end is 0; one past is E2BIG; read-only is EINVAL even when empty.
         let k = judged(
             &mut area,
@@ -150,6 +150,38 @@ fn dynptr_edges_agree_with_kernel() {
         ),
     );
     assert_eq!(k.rets, [-14, 2, 0, -14]);
+    // Offsets with bit 32 set: truncated to their low half before 6.19 (write at 0, adjust to [0, 8)),
+    // out of range from 6.19 (E2BIG, ERANGE); bpf_dynptr_size of a null dynptr in its return type.
+    let wide = bpf_model::KernelProfile::x86_64_v6_18().rules().unwrap().has(bpf_model::Rule::DynptrU64Offsets);
+    let mut c = case(
+        Kind::Local,
+        64,
+        0,
+        vec![
+            (0, Write { offset: 1 << 32, len: 4, flags: 0, src_seed: 9 }),
+            (1, Adjust { start: 1 << 32, end: (1 << 32) + 8 }),
+            (1, Size),
+            (0, Read { len: 4, offset: (1 << 32) + 60, flags: 0 }),
+        ],
+    );
+    let k = judged(&mut area, &c);
+    assert_eq!(k.rets, if wide { [-7, -34, 64, -7] } else { [0, 0, 8, 0] });
+    c.flags = 1;
+    c.steps = vec![Step { h: 0, op: Size }];
+    assert_eq!(judged(&mut area, &c).rets, [if wide { -22 } else { 0xffff_ffea }]);
+    // XDP, 100 linear bytes: copy [50, 90) (direct) to [80, 120) (across the fragment, so written by
+    // bpf_xdp_copy_buf in two memcpys): the second reads [70, 90) after the first rewrote [80, 90), so the
+    // bytes from 80 on repeat the pattern, as one ascending copy does (tests/dynptr_abi.rs asserts the
+    // same bytes on the model alone).
+    let k =
+        judged(&mut area, &case(Kind::Xdp, 600, 100, vec![(1, Copy { dst_off: 80, src: 0, src_off: 50, len: 40 })]));
+    assert_eq!(k.rets, [0]);
+    let fill = |i: usize| bpf_model::vectors::dynptr::fill_byte(3, i);
+    let mut want: Vec<u8> = (0..600).map(fill).collect();
+    for i in 0..40 {
+        want[80 + i] = want[50 + i];
+    }
+    assert_eq!(k.mem, bpf_model::vectors::ByteImage::new(&want));
     // XDP: a slice across the linear area and a fragment needs the buffer.
     let k = judged(
         &mut area,

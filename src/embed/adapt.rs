@@ -5,7 +5,7 @@
 use crate::cpumask::{BpfCpumask, CpumaskAlloc};
 use crate::dynptr::Dynptr;
 use crate::ringbuf::{RingBuf, UserRingBuf};
-use crate::{Errno, KernelProfile};
+use crate::{Errno, KernelProfile, Rules};
 use std::cell::Cell;
 
 /// A RINGBUF map of `max_entries` data bytes, for `profile`'s kernel.
@@ -73,10 +73,16 @@ pub(super) fn ring_reserve_dynptr(rb: &RingBuf, size: u32, flags: u64) -> Result
 
 /// A LOCAL dynptr as the kernel's `bpf_dynptr_kern` holds it: `cells` from `data`, then `offset` and
 /// `size` bits of the size word, and the read-only bit. `None` where no kernel dynptr could look so.
-pub(super) fn local_dynptr(cells: &[Cell<u8>], offset: u32, size: u32, rdonly: bool) -> Option<Dynptr<'_>> {
+pub(super) fn local_dynptr(
+    rules: Rules,
+    cells: &[Cell<u8>],
+    offset: u32,
+    size: u32,
+    rdonly: bool,
+) -> Option<Dynptr<'_>> {
     let total = offset.checked_add(size)?;
-    let mut d = Dynptr::from_mem(cells, total, 0).ok()?;
-    d.adjust(offset, total).ok()?;
+    let mut d = Dynptr::from_mem(rules, cells, total, 0).ok()?;
+    d.adjust(u64::from(offset), u64::from(total)).ok()?;
     if rdonly {
         d.set_rdonly();
     }
@@ -85,10 +91,16 @@ pub(super) fn local_dynptr(cells: &[Cell<u8>], offset: u32, size: u32, rdonly: b
 
 /// A RINGBUF dynptr over a reserved sample's `cells` (the whole payload), narrowed as the kernel's struct
 /// says.
-pub(super) fn ringbuf_dynptr(cells: &[Cell<u8>], offset: u32, size: u32, rdonly: bool) -> Option<Dynptr<'_>> {
+pub(super) fn ringbuf_dynptr(
+    rules: Rules,
+    cells: &[Cell<u8>],
+    offset: u32,
+    size: u32,
+    rdonly: bool,
+) -> Option<Dynptr<'_>> {
     let total = offset.checked_add(size)?;
-    let mut d = Dynptr::ringbuf_sample(cells, u32::try_from(cells.len()).ok()?);
-    d.adjust(offset, total).ok()?;
+    let mut d = Dynptr::ringbuf_sample(rules, cells, u32::try_from(cells.len()).ok()?);
+    d.adjust(u64::from(offset), u64::from(total)).ok()?;
     if rdonly {
         d.set_rdonly();
     }

@@ -595,7 +595,7 @@ impl Env {
     /// offset, size, type and read-only bit as the struct says; the base address of its memory.
     fn dynptr<'a>(&'a self, mem: &'a dyn Memory, at: u64, k: DynptrKern) -> Result<(Dynptr<'a>, u64), Fault> {
         if k.data == 0 {
-            return Ok((Dynptr::null(), 0));
+            return Ok((Dynptr::null(self.rules), 0));
         }
         let bad = |why| Fault::BadDynptr { addr: at, why };
         if k.size & !(DYNPTR_SIZE_MASK | DYNPTR_RDONLY_BIT | 0x7 << DYNPTR_TYPE_SHIFT) != 0 {
@@ -608,14 +608,15 @@ impl Env {
             Some(DynptrType::Local) => {
                 let access = if rdonly { Access::Read } else { Access::Write };
                 let cells = self.cells(mem, k.data, total, access).map_err(|_| bad("LOCAL memory not accessible"))?;
-                let d = adapt::local_dynptr(cells, k.offset, size, rdonly).ok_or(bad("LOCAL size out of range"))?;
+                let d = adapt::local_dynptr(self.rules, cells, k.offset, size, rdonly)
+                    .ok_or(bad("LOCAL size out of range"))?;
                 Ok((d, k.data))
             }
             Some(DynptrType::Ringbuf) => {
                 let live = self.live.get(&k.data).ok_or(bad("RINGBUF data is no reserved record (stale?)"))?;
                 let cells = self.record_cells(k.data, live);
-                let d =
-                    adapt::ringbuf_dynptr(cells, k.offset, size, rdonly).ok_or(bad("RINGBUF range past the record"))?;
+                let d = adapt::ringbuf_dynptr(self.rules, cells, k.offset, size, rdonly)
+                    .ok_or(bad("RINGBUF range past the record"))?;
                 Ok((d, k.data))
             }
             Some(DynptrType::Skb | DynptrType::Xdp | DynptrType::SkbMeta) => {
@@ -736,7 +737,7 @@ impl Env {
                 let k = self.load_kern(mem, a[2])?;
                 let (d, _) = self.dynptr(mem, a[2], k)?;
                 Ok(with_scratch(dst.len(), |buf| {
-                    let r = d.read(buf, u32_arg(a[3]), a[4]);
+                    let r = d.read(buf, a[3], a[4]);
                     if r.is_ok() {
                         cells_write(dst, buf);
                     }
@@ -750,13 +751,13 @@ impl Env {
                 let (d, _) = self.dynptr(mem, a[0], k)?;
                 Ok(with_scratch(src.len(), |buf| {
                     cells_read(src, buf);
-                    ret(d.write(u32_arg(a[1]), buf, a[4]))
+                    ret(d.write(a[1], buf, a[4]))
                 }))
             }
             Func::DynptrData => {
                 let k = self.load_kern(mem, a[0])?;
                 let (d, base) = self.dynptr(mem, a[0], k)?;
-                Ok(d.data(u32_arg(a[1]), u32_arg(a[2])).map_or(0, |s| Self::addr_in(&d, base, s)))
+                Ok(d.data(a[1], a[2]).map_or(0, |s| Self::addr_in(&d, base, s)))
             }
             Func::UserRingbufDrain => Err(Fault::Unsupported("bpf_user_ringbuf_drain (a BPF callback)")),
             Func::DynptrSlice | Func::DynptrSliceRdwr => self.dynptr_slice(mem, a, f == Func::DynptrSliceRdwr),
@@ -764,7 +765,7 @@ impl Env {
                 let k = self.load_kern(mem, a[0])?;
                 self.kern_slot(mem, a[0])?;
                 let (mut d, base) = self.dynptr(mem, a[0], k)?;
-                let r = d.adjust(u32_arg(a[1]), u32_arg(a[2]));
+                let r = d.adjust(a[1], a[2]);
                 let k2 = Self::kern_of(&d, base);
                 self.store_kern(mem, a[0], k2)?;
                 Ok(ret(r) as i32 as i64 as u64)
@@ -801,13 +802,13 @@ impl Env {
                 let ks = self.load_kern(mem, a[2])?;
                 let (d, _) = self.dynptr(mem, a[0], kd)?;
                 let (s, _) = self.dynptr(mem, a[2], ks)?;
-                Ok(ret(d.copy(u32_arg(a[1]), &s, u32_arg(a[3]), u32_arg(a[4]))) as i32 as i64 as u64)
+                Ok(ret(d.copy(a[1], &s, a[3], a[4])) as i32 as i64 as u64)
             }
             Func::DynptrMemset => {
                 // bpf_dynptr_memset(p, u32 offset, u32 size, u8 val)
                 let k = self.load_kern(mem, a[0])?;
                 let (d, _) = self.dynptr(mem, a[0], k)?;
-                Ok(ret(d.memset(u32_arg(a[1]), u32_arg(a[2]), a[3] as u8)) as i32 as i64 as u64)
+                Ok(ret(d.memset(a[1], a[2], a[3] as u8)) as i32 as i64 as u64)
             }
             Func::DynptrFromSkb | Func::DynptrFromXdp | Func::DynptrFromSkbMeta => {
                 Err(Fault::Unsupported("packet dynptr constructors (no packet context)"))
@@ -934,7 +935,7 @@ impl Env {
         self.kern_slot(mem, a[3])?;
         let size = u32_arg(a[1]);
         let cells = if size <= DYNPTR_SIZE_MASK { self.cells(mem, a[0], u64::from(size), Access::Write)? } else { &[] };
-        let (r, k) = match crate::dynptr::Dynptr::from_mem(cells, size, a[2]) {
+        let (r, k) = match crate::dynptr::Dynptr::from_mem(self.rules, cells, size, a[2]) {
             Ok(d) => (0, Self::kern_of(&d, a[0])),
             Err(e) => (e.to_ret(), DynptrKern::default()),
         };
@@ -971,13 +972,13 @@ impl Env {
         let len = u32_arg(a[3]);
         let buffer = if a[2] == 0 { None } else { Some(self.cells(mem, a[2], u64::from(len), Access::Write)?) };
         let (d, base) = self.dynptr(mem, a[0], k)?;
-        let off = u32_arg(a[1]);
+        let (off, n) = (a[1], u64::from(len));
         Ok(with_scratch(len as usize, |buf| {
             let r = match (rdwr, buffer.is_some()) {
-                (false, true) => d.slice(off, len, Some(buf)),
-                (false, false) => d.slice(off, len, None),
-                (true, true) => d.slice_rdwr(off, len, Some(buf)),
-                (true, false) => d.slice_rdwr(off, len, None),
+                (false, true) => d.slice(off, n, Some(buf)),
+                (false, false) => d.slice(off, n, None),
+                (true, true) => d.slice_rdwr(off, n, Some(buf)),
+                (true, false) => d.slice_rdwr(off, n, None),
             };
             match (r, buffer) {
                 (Some(Slice::Direct(s)), _) => Self::addr_in(&d, base, s),

@@ -671,7 +671,7 @@ impl RingBuf {
         // cells cannot leave this thread (`Cell` is `!Sync`); `RingDynptr` hands out copies of the dynptr
         // that borrow it, and its submit / discard take it by value, so no copy outlives the reservation.
         let cells = unsafe { self.words.cells(sample.payload_off(), size as usize) };
-        Ok(RingDynptr { sample: Some(sample), ptr: crate::dynptr::Dynptr::ringbuf_sample(cells, size) })
+        Ok(RingDynptr { sample: Some(sample), ptr: crate::dynptr::Dynptr::ringbuf_sample(self.rules(), cells, size) })
     }
 
     /// The ABI face of [`reserve_dynptr`](Self::reserve_dynptr): the helper's return value and the
@@ -680,7 +680,7 @@ impl RingBuf {
     pub fn bpf_ringbuf_reserve_dynptr(&self, size: u32, flags: u64) -> (i64, RingDynptr<'_>) {
         match self.reserve_dynptr(size, flags) {
             Ok(d) => (0, d),
-            Err(e) => (e.to_ret(), RingDynptr { sample: None, ptr: crate::dynptr::Dynptr::null() }),
+            Err(e) => (e.to_ret(), RingDynptr { sample: None, ptr: crate::dynptr::Dynptr::null(self.rules()) }),
         }
     }
 }

@@ -236,7 +236,9 @@ impl UserRingBuf {
                     // them while the borrow lives: this is the only drain (busy bit), and user space, the
                     // only other writer, needs `&mut self`, which this `&self` borrow excludes.
                     let cells = unsafe { self.rb.words.cells(off, size as usize) };
-                    let ptr = crate::dynptr::Dynptr::from_mem(cells, size, 0).unwrap_or(crate::dynptr::Dynptr::null());
+                    let rules = self.rb.rules();
+                    let ptr = crate::dynptr::Dynptr::from_mem(rules, cells, size, 0)
+                        .unwrap_or(crate::dynptr::Dynptr::null(rules));
                     ret = callback(&ptr) as i64;
                     self.mirror(off, size as usize);
                     let cons = self.rb.consumer_pos.load(Ordering::Relaxed);

@@ -18,8 +18,9 @@
 //! afterwards (map value, ring buffer record, or the packet as the test run returns it).
 
 use super::{ByteImage, Case};
-use crate::dynptr::{abi, Dynptr, Skb, Slice, XdpBuff, DYNPTR_MAX_SIZE};
-use crate::{Errno, KernelProfile};
+use crate::dynptr::{abi, Dynptr, Memcpy, Skb, Slice, XdpBuff, DYNPTR_MAX_SIZE};
+use crate::prog::Func;
+use crate::{Errno, KernelProfile, Rules};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 
@@ -66,8 +67,52 @@ fn filled(seed: u8, n: usize) -> Vec<u8> {
 }
 
 /// The constant length the programs use for a requested `bpf_dynptr_data`/`slice` length.
-pub fn const_len(len: u32) -> u32 {
-    CONST_LENS.iter().copied().filter(|&l| l <= len).max().unwrap_or(0)
+pub fn const_len(len: u64) -> u32 {
+    CONST_LENS.iter().copied().filter(|&l| u64::from(l) <= len).max().unwrap_or(0)
+}
+
+/// The kfuncs the programs call, in the order of the bits of their `avail` word (bit i: the kernel has
+/// `KFUNCS[i]`). A step calling a kfunc the kernel lacks records [`NOT_RUN`], and so does the model for a
+/// profile whose kernel lacks it.
+pub const KFUNCS: [Func; 12] = [
+    Func::DynptrSlice,
+    Func::DynptrSliceRdwr,
+    Func::DynptrAdjust,
+    Func::DynptrIsNull,
+    Func::DynptrIsRdonly,
+    Func::DynptrSize,
+    Func::DynptrClone,
+    Func::DynptrCopy,
+    Func::DynptrMemset,
+    Func::DynptrFromSkb,
+    Func::DynptrFromSkbMeta,
+    Func::DynptrFromXdp,
+];
+
+/// The kfunc an operation calls (`None` for the helpers `read`, `write` and `data`, which 6.1 has).
+pub fn kfunc_of(op: &DynptrOp) -> Option<Func> {
+    match op {
+        DynptrOp::Read { .. } | DynptrOp::Write { .. } | DynptrOp::Data { .. } => None,
+        DynptrOp::Slice { .. } => Some(Func::DynptrSlice),
+        DynptrOp::SliceRdwr { .. } => Some(Func::DynptrSliceRdwr),
+        DynptrOp::Adjust { .. } => Some(Func::DynptrAdjust),
+        DynptrOp::IsNull => Some(Func::DynptrIsNull),
+        DynptrOp::IsRdonly => Some(Func::DynptrIsRdonly),
+        DynptrOp::Size => Some(Func::DynptrSize),
+        DynptrOp::Clone => Some(Func::DynptrClone),
+        DynptrOp::Copy { .. } => Some(Func::DynptrCopy),
+        DynptrOp::Memset { .. } => Some(Func::DynptrMemset),
+    }
+}
+
+/// The constructor kfunc of a kind (`None` for LOCAL and RINGBUF, made by helpers).
+pub fn ctor_kfunc(kind: Kind) -> Option<Func> {
+    match kind {
+        Kind::Local | Kind::Ringbuf => None,
+        Kind::Skb | Kind::SkbRdonly => Some(Func::DynptrFromSkb),
+        Kind::SkbMeta => Some(Func::DynptrFromSkbMeta),
+        Kind::Xdp => Some(Func::DynptrFromXdp),
+    }
 }
 
 /// The type of `d0` and the program that makes it.
@@ -97,18 +142,18 @@ pub enum DynptrOp {
     /// `bpf_dynptr_read(out, len, p, offset, flags)` into an output buffer filled with 0xAA.
     Read {
         /// Bytes to read (at most [`OUT_CAP`]).
-        len: u32,
+        len: u64,
         /// Offset into the dynptr.
-        offset: u32,
+        offset: u64,
         /// Helper flags.
         flags: u64,
     },
     /// `bpf_dynptr_write(p, offset, src, len, flags)` from a source filled with `src_seed`.
     Write {
         /// Offset into the dynptr.
-        offset: u32,
+        offset: u64,
         /// Bytes to write (at most [`OUT_CAP`]).
-        len: u32,
+        len: u64,
         /// Helper flags.
         flags: u64,
         /// Seed of the source bytes.
@@ -117,27 +162,27 @@ pub enum DynptrOp {
     /// `bpf_dynptr_data(p, offset, len)`; when not NULL, `len` bytes of `val` are stored through it.
     Data {
         /// Offset.
-        offset: u32,
+        offset: u64,
         /// One of [`CONST_LENS`].
-        len: u32,
+        len: u64,
         /// Byte stored through the pointer.
         val: u8,
     },
     /// `bpf_dynptr_slice(p, offset, buffer or NULL, len)`; the bytes seen are copied out.
     Slice {
         /// Offset.
-        offset: u32,
+        offset: u64,
         /// One of [`CONST_LENS`].
-        len: u32,
+        len: u64,
         /// Pass a buffer (else NULL).
         buffer: bool,
     },
     /// `bpf_dynptr_slice_rdwr(...)`; the bytes seen are copied out, then `val` is stored through the pointer.
     SliceRdwr {
         /// Offset.
-        offset: u32,
+        offset: u64,
         /// One of [`CONST_LENS`].
-        len: u32,
+        len: u64,
         /// Pass a buffer (else NULL).
         buffer: bool,
         /// Byte stored through the pointer.
@@ -146,9 +191,9 @@ pub enum DynptrOp {
     /// `bpf_dynptr_adjust(p, start, end)`.
     Adjust {
         /// Start.
-        start: u32,
+        start: u64,
         /// End.
-        end: u32,
+        end: u64,
     },
     /// `bpf_dynptr_is_null(p)`.
     IsNull,
@@ -161,20 +206,20 @@ pub enum DynptrOp {
     /// `bpf_dynptr_copy(p, dst_off, handle src, src_off, len)`.
     Copy {
         /// Offset into `p`.
-        dst_off: u32,
+        dst_off: u64,
         /// The source handle (0..=3).
         src: u8,
         /// Offset into the source.
-        src_off: u32,
+        src_off: u64,
         /// Bytes.
-        len: u32,
+        len: u64,
     },
     /// `bpf_dynptr_memset(p, offset, len, val)`.
     Memset {
         /// Offset.
-        offset: u32,
+        offset: u64,
         /// Bytes.
-        len: u32,
+        len: u64,
         /// Byte.
         val: u8,
     },
@@ -234,7 +279,7 @@ pub struct DynptrCase {
     /// Seed of `d2`'s memory.
     pub aux_seed: u8,
     /// `bpf_dynptr_adjust(d0, start, end)` before the clone.
-    pub pre_adjust: Option<(u32, u32)>,
+    pub pre_adjust: Option<(u64, u64)>,
     /// The steps (at most [`NSTEPS`]).
     pub steps: Vec<Step>,
 }
@@ -278,10 +323,10 @@ fn ret(r: Result<(), Errno>) -> i64 {
     Errno::ret_of(r.map(|()| 0i64))
 }
 
-fn ctor<'a>(r: Result<Dynptr<'a>, Errno>) -> (Dynptr<'a>, i64) {
+fn ctor<'a>(rules: Rules, r: Result<Dynptr<'a>, Errno>) -> (Dynptr<'a>, i64) {
     match r {
         Ok(p) => (p, 0),
-        Err(e) => (Dynptr::null(), e.to_ret()),
+        Err(e) => (Dynptr::null(rules), e.to_ret()),
     }
 }
 
@@ -320,15 +365,22 @@ impl DynptrCase {
         }
     }
 
-    fn exec<'a>(&self, d0: Dynptr<'a>, d2: Dynptr<'a>) -> Run {
+    fn exec<'a>(&self, rules: Rules, d0: Dynptr<'a>, d2: Dynptr<'a>) -> Run {
+        let has = |f: Func| rules.at_least(f.since());
         let mut h: [Option<Dynptr<'a>>; 4] = [Some(d0), None, Some(d2), None];
         let mut pre = 0;
         if let Some((s, e)) = self.pre_adjust {
-            pre = h[0].as_mut().map_or(NOT_RUN, |p| abi::bpf_dynptr_adjust(p, s, e));
+            pre = match h[0].as_mut() {
+                Some(p) if has(Func::DynptrAdjust) => abi::bpf_dynptr_adjust(p, s, e),
+                _ => NOT_RUN,
+            };
         }
-        let mut d1 = Dynptr::null();
-        let clone = abi::bpf_dynptr_clone(&d0_of(&h), &mut d1);
-        h[1] = Some(d1);
+        let mut clone = NOT_RUN;
+        if has(Func::DynptrClone) {
+            let mut d1 = Dynptr::null(rules);
+            clone = abi::bpf_dynptr_clone(&d0_of(rules, &h), &mut d1);
+            h[1] = Some(d1);
+        }
         let mut cloned3 = false;
         let mut rets = Vec::new();
         let mut outs = Vec::new();
@@ -359,15 +411,18 @@ impl DynptrCase {
         out: &mut [u8],
         cloned3: &mut bool,
     ) -> (i64, Option<Dynptr<'a>>) {
+        if kfunc_of(op).is_some_and(|f| !p.has(f)) {
+            return (NOT_RUN, None);
+        }
         let r = match *op {
             DynptrOp::Read { len, offset, flags } => {
-                let n = (len as usize).min(OUT_CAP);
+                let n = usize::try_from(len).unwrap_or(usize::MAX).min(OUT_CAP);
                 ret(p.read(&mut out[..n], offset, flags))
             }
             DynptrOp::Write { offset, len, flags, src_seed } => {
-                ret(p.write(offset, &filled(src_seed, (len as usize).min(OUT_CAP)), flags))
+                ret(p.write(offset, &filled(src_seed, usize::try_from(len).unwrap_or(usize::MAX).min(OUT_CAP)), flags))
             }
-            DynptrOp::Data { offset, len, val } => match p.data(offset, const_len(len)) {
+            DynptrOp::Data { offset, len, val } => match p.data(offset, u64::from(const_len(len))) {
                 Some(s) => {
                     s.iter().for_each(|c| c.set(val));
                     1
@@ -385,13 +440,13 @@ impl DynptrCase {
             DynptrOp::Adjust { start, end } => abi::bpf_dynptr_adjust(p, start, end),
             DynptrOp::IsNull => abi::bpf_dynptr_is_null(p),
             DynptrOp::IsRdonly => abi::bpf_dynptr_is_rdonly(p),
-            DynptrOp::Size => i64::from(abi::bpf_dynptr_size(p)),
+            DynptrOp::Size => abi::bpf_dynptr_size(p) as i64,
             DynptrOp::Clone => {
                 if *cloned3 {
                     NOT_RUN
                 } else {
                     *cloned3 = true;
-                    let mut c = Dynptr::null();
+                    let mut c = Dynptr::null(p.rules());
                     let r = abi::bpf_dynptr_clone(p, &mut c);
                     return (r, Some(c));
                 }
@@ -407,18 +462,42 @@ impl DynptrCase {
     }
 
     /// The memory behind `d0` as the model starts from it, and the outcome after running the case.
-    fn outcome(&self) -> DynptrOutcome {
+    fn outcome(&self, rules: Rules, fsrm: bool) -> DynptrOutcome {
         let mut aux_bytes = filled(self.aux_seed, AUX_CAP);
-        let aux_cells = Cell::from_mut(&mut aux_bytes[..]).as_slice_of_cells();
-        let (d2, aux) = ctor(Dynptr::from_mem(aux_cells, self.aux_size.min(AUX_CAP as u32), 0));
         let pkt = || filled(self.seed, self.size as usize);
+        if ctor_kfunc(self.kind).is_some_and(|f| !rules.at_least(f.since())) {
+            // The kernel has no constructor for this type: the program records NOT_RUN everywhere.
+            let n = self.steps.len().min(NSTEPS);
+            let mut mem = pkt();
+            if self.kind == Kind::SkbRdonly {
+                mem.iter_mut().take(ETH_HLEN as usize).for_each(|b| *b = 0);
+            }
+            return DynptrOutcome {
+                ctor: NOT_RUN,
+                aux: NOT_RUN,
+                pre: NOT_RUN,
+                clone: NOT_RUN,
+                rets: vec![NOT_RUN; n],
+                outs: self
+                    .steps
+                    .iter()
+                    .take(NSTEPS)
+                    .map(|s| if s.op.has_out() { ByteImage::new(&[0xAA; OUT_CAP]) } else { ByteImage::new(&[]) })
+                    .collect(),
+                mem: ByteImage::new(&mem),
+                aux_mem: ByteImage::new(&aux_bytes),
+            };
+        }
+        let aux_cells = Cell::from_mut(&mut aux_bytes[..]).as_slice_of_cells();
+        let (d2, aux) = ctor(rules, Dynptr::from_mem(rules, aux_cells, self.aux_size.min(AUX_CAP as u32), 0));
         let (c, run, mem) = match self.kind {
             Kind::Local => {
                 let mut mem = filled(self.seed, MEM_CAP);
                 let (run, c) = {
                     let cells = Cell::from_mut(&mut mem[..]).as_slice_of_cells();
-                    let (d0, c) = ctor(Dynptr::from_mem(cells, self.size.min(MEM_CAP as u32), self.flags));
-                    (self.exec(d0, d2), c)
+                    let (d0, c) =
+                        ctor(rules, Dynptr::from_mem(rules, cells, self.size.min(MEM_CAP as u32), self.flags));
+                    (self.exec(rules, d0, d2), c)
                 };
                 (c, run, mem)
             }
@@ -427,36 +506,37 @@ impl DynptrCase {
                     let mut sample = filled(self.seed, self.size as usize);
                     let run = {
                         let cells = Cell::from_mut(&mut sample[..]).as_slice_of_cells();
-                        self.exec(Dynptr::ringbuf_sample(cells, self.size), d2)
+                        self.exec(rules, Dynptr::ringbuf_sample(rules, cells, self.size), d2)
                     };
                     (0, run, sample)
                 }
-                Err(e) => (e.to_ret(), self.exec(Dynptr::null(), d2), Vec::new()),
+                Err(e) => (e.to_ret(), self.exec(rules, Dynptr::null(rules), d2), Vec::new()),
             },
             Kind::Skb | Kind::SkbMeta => {
                 let skb = Skb::new(&pkt());
                 let r = if self.kind == Kind::Skb {
-                    Dynptr::from_skb(&skb, self.flags)
+                    Dynptr::from_skb(rules, &skb, self.flags)
                 } else {
-                    Dynptr::from_skb_meta(&skb, self.flags)
+                    Dynptr::from_skb_meta(rules, &skb, self.flags)
                 };
-                let (d0, c) = ctor(r);
-                let run = self.exec(d0, d2);
+                let (d0, c) = ctor(rules, r);
+                let run = self.exec(rules, d0, d2);
                 (c, run, skb.to_vec())
             }
             Kind::SkbRdonly => {
                 let p = pkt();
                 let skb = Skb::new(p.get(ETH_HLEN as usize..).unwrap_or(&[]));
-                let (d0, c) = ctor(Dynptr::from_skb_rdonly(&skb, self.flags));
-                let run = self.exec(d0, d2);
+                let (d0, c) = ctor(rules, Dynptr::from_skb_rdonly(rules, &skb, self.flags));
+                let run = self.exec(rules, d0, d2);
                 let mut mem = vec![0u8; (ETH_HLEN as usize).min(p.len())];
                 mem.extend(skb.to_vec());
                 (c, run, mem)
             }
             Kind::Xdp => {
-                let xdp = XdpBuff::test_run(&pkt(), self.head, XDP_MAX_LINEAR, PAGE_SIZE);
-                let (d0, c) = ctor(Dynptr::from_xdp(&xdp, self.flags));
-                let run = self.exec(d0, d2);
+                let xdp = XdpBuff::test_run(&pkt(), self.head, XDP_MAX_LINEAR, PAGE_SIZE)
+                    .with_memcpy(Memcpy::for_cpu(rules, fsrm));
+                let (d0, c) = ctor(rules, Dynptr::from_xdp(rules, &xdp, self.flags));
+                let run = self.exec(rules, d0, d2);
                 (c, run, xdp.to_vec())
             }
         };
@@ -473,17 +553,18 @@ impl DynptrCase {
     }
 }
 
-fn d0_of<'a>(h: &[Option<Dynptr<'a>>; 4]) -> Dynptr<'a> {
-    h[0].unwrap_or(Dynptr::null())
+fn d0_of<'a>(rules: Rules, h: &[Option<Dynptr<'a>>; 4]) -> Dynptr<'a> {
+    h[0].unwrap_or(Dynptr::null(rules))
 }
 
 /// A slice step: 0 NULL, 1 direct, 2 the buffer; the bytes seen go to `out`, then `val` is stored through
 /// the pointer for `slice_rdwr`.
-fn slice_step(p: &Dynptr<'_>, offset: u32, len: u32, buffer: bool, val: Option<u8>, out: &mut [u8]) -> i64 {
+fn slice_step(p: &Dynptr<'_>, offset: u64, len: u64, buffer: bool, val: Option<u8>, out: &mut [u8]) -> i64 {
     let len = const_len(len);
     let mut buf = [0u8; 256];
     let b = if buffer { Some(&mut buf[..len as usize]) } else { None };
-    let s = if val.is_some() { p.slice_rdwr(offset, len, b) } else { p.slice(offset, len, b) };
+    let l = u64::from(len);
+    let s = if val.is_some() { p.slice_rdwr(offset, l, b) } else { p.slice(offset, l, b) };
     match s {
         None => 0,
         Some(Slice::Direct(d)) => {
@@ -506,8 +587,10 @@ impl Case for DynptrCase {
     type Outcome = DynptrOutcome;
     const AREA: &'static str = "dynptr";
 
-    fn run_model(&self, _profile: &KernelProfile) -> DynptrOutcome {
-        self.outcome()
+    /// Runs the case as the profile's kernel ([`KernelProfile::rules`]; a version outside 6.1-7.3, which
+    /// no recorded kernel has, runs as the newest).
+    fn run_model(&self, profile: &KernelProfile) -> DynptrOutcome {
+        self.outcome(profile.rules().unwrap_or(Rules::newest()), profile.cpu_fsrm)
     }
 
     fn outcome_for_record(outcome: &DynptrOutcome) -> DynptrOutcome {

@@ -33,6 +33,10 @@ pub struct DynptrArea {
     records: Rc<RefCell<Vec<Vec<u8>>>>,
     skel: skel::DynptrSkel<'static>,
     excluded: Vec<Exclusion>,
+    /// Whether an XDP test run takes a `ctx.data_end` below the packet's length (fragments chosen by the
+    /// caller); where it does not, XDP cases put the whole packet in the linear part (the kernel then
+    /// moves what does not fit into fragments itself).
+    xdp_split: bool,
 }
 
 /// A program of `dynptr.bpf.c` the kernel refused, and why.
@@ -171,23 +175,37 @@ fn op_code(op: &DynptrOp) -> u32 {
 fn step_args(s: &Step) -> skel::types::step {
     let mut a = skel::types::step { op: op_code(&s.op), h: u32::from(s.h), ..Default::default() };
     match s.op {
-        DynptrOp::Read { len, offset, flags } => (a.a, a.b, a.flags) = (offset.into(), len.into(), flags),
-        DynptrOp::Write { offset, len, flags, .. } => (a.a, a.b, a.flags) = (offset.into(), len.into(), flags),
-        DynptrOp::Data { offset, len, val } => (a.a, a.b, a.val) = (offset.into(), len.into(), u32::from(val)),
-        DynptrOp::Slice { offset, len, buffer } => {
-            (a.a, a.b, a.buffer) = (offset.into(), len.into(), u32::from(buffer))
-        }
+        DynptrOp::Read { len, offset, flags } => (a.a, a.b, a.flags) = (offset, len, flags),
+        DynptrOp::Write { offset, len, flags, .. } => (a.a, a.b, a.flags) = (offset, len, flags),
+        DynptrOp::Data { offset, len, val } => (a.a, a.b, a.val) = (offset, len, u32::from(val)),
+        DynptrOp::Slice { offset, len, buffer } => (a.a, a.b, a.buffer) = (offset, len, u32::from(buffer)),
         DynptrOp::SliceRdwr { offset, len, buffer, val } => {
-            (a.a, a.b, a.buffer, a.val) = (offset.into(), len.into(), u32::from(buffer), u32::from(val))
+            (a.a, a.b, a.buffer, a.val) = (offset, len, u32::from(buffer), u32::from(val))
         }
-        DynptrOp::Adjust { start, end } => (a.a, a.b) = (start.into(), end.into()),
+        DynptrOp::Adjust { start, end } => (a.a, a.b) = (start, end),
         DynptrOp::IsNull | DynptrOp::IsRdonly | DynptrOp::Size | DynptrOp::Clone => {}
         DynptrOp::Copy { dst_off, src, src_off, len } => {
-            (a.a, a.src, a.b, a.c) = (dst_off.into(), u32::from(src), src_off.into(), len.into())
+            (a.a, a.src, a.b, a.c) = (dst_off, u32::from(src), src_off, len)
         }
-        DynptrOp::Memset { offset, len, val } => (a.a, a.b, a.val) = (offset.into(), len.into(), u32::from(val)),
+        DynptrOp::Memset { offset, len, val } => (a.a, a.b, a.val) = (offset, len, u32::from(val)),
     }
     a
+}
+
+/// A generated u32 as a 64-bit argument: mostly itself; one in 16 with bit 32 set (what a kernel before
+/// 6.19 truncates away and 6.19 refuses), one in 64 near `u64::MAX`.
+trait Widen {
+    fn widen(self, rng: &mut Rng) -> u64;
+}
+
+impl Widen for u32 {
+    fn widen(self, rng: &mut Rng) -> u64 {
+        match rng.below(64) {
+            0 => u64::MAX - rng.below(2),
+            1..=4 => (1u64 << 32) + u64::from(self),
+            _ => u64::from(self),
+        }
+    }
 }
 
 /// A u32 near the interesting points of a dynptr of `size` bytes (and of XDP's 0xffff limit).
@@ -277,45 +295,64 @@ impl DynptrArea {
             0 | 1 | 3 | 4 | 10 | 11 if valid => {
                 let l = match op {
                     0 | 1 => vlen(rng, cap),
-                    3 | 4 => const_len(vlen(rng, 256)),
+                    3 | 4 => const_len(vlen(rng, 256).into()),
                     _ => vlen(rng, u32::MAX),
                 };
                 let offset = voff(rng, l);
                 match op {
-                    0 => DynptrOp::Read { len: l, offset, flags: 0 },
-                    1 => DynptrOp::Write { offset, len: l, flags: 0, src_seed: rng.next_u32() as u8 },
-                    3 => DynptrOp::Slice { offset, len: l, buffer: rng.chance(1, 2) },
-                    4 => DynptrOp::SliceRdwr { offset, len: l, buffer: rng.chance(1, 2), val: rng.next_u32() as u8 },
-                    10 => DynptrOp::Copy {
-                        dst_off: offset,
-                        src: if has3 { *rng.pick(&[0u8, 1, 1, 2, 2, 3]) } else { *rng.pick(&[0u8, 1, 1, 2, 2]) },
-                        src_off: voff(rng, l),
-                        len: l,
+                    0 => DynptrOp::Read { len: l.into(), offset: offset.into(), flags: 0 },
+                    1 => DynptrOp::Write {
+                        offset: offset.into(),
+                        len: l.into(),
+                        flags: 0,
+                        src_seed: rng.next_u32() as u8,
                     },
-                    _ => DynptrOp::Memset { offset, len: l, val: rng.next_u32() as u8 },
+                    3 => DynptrOp::Slice { offset: offset.into(), len: l.into(), buffer: rng.chance(1, 2) },
+                    4 => DynptrOp::SliceRdwr {
+                        offset: offset.into(),
+                        len: l.into(),
+                        buffer: rng.chance(1, 2),
+                        val: rng.next_u32() as u8,
+                    },
+                    10 => DynptrOp::Copy {
+                        dst_off: offset.into(),
+                        src: if has3 { *rng.pick(&[0u8, 1, 1, 2, 2, 3]) } else { *rng.pick(&[0u8, 1, 1, 2, 2]) },
+                        src_off: voff(rng, l).into(),
+                        len: l.into(),
+                    },
+                    _ => DynptrOp::Memset { offset: offset.into(), len: l.into(), val: rng.next_u32() as u8 },
                 }
             }
             0 => {
                 let l = small(rng);
-                DynptrOp::Read { len: l, offset: point(rng, size.wrapping_sub(l), span), flags: flags(rng) }
+                DynptrOp::Read {
+                    len: l.into(),
+                    offset: point(rng, size.wrapping_sub(l), span).widen(rng),
+                    flags: flags(rng),
+                }
             }
             1 => {
                 let l = small(rng);
                 let f = if rng.chance(1, 4) { flags(rng) | rng.below(4) } else { flags(rng) };
                 DynptrOp::Write {
-                    offset: point(rng, size.wrapping_sub(l), span),
-                    len: l,
+                    offset: point(rng, size.wrapping_sub(l), span).widen(rng),
+                    len: l.into(),
                     flags: f,
                     src_seed: rng.next_u32() as u8,
                 }
             }
             2 => {
                 let l = clen(rng);
-                DynptrOp::Data { offset: point(rng, size.wrapping_sub(l), span), len: l, val: rng.next_u32() as u8 }
+                DynptrOp::Data {
+                    offset: point(rng, size.wrapping_sub(l), span).widen(rng),
+                    len: l.widen(rng),
+                    val: rng.next_u32() as u8,
+                }
             }
             3 | 4 => {
                 let l = clen(rng);
-                let offset = point(rng, size.wrapping_sub(l.min(256)), span);
+                let offset = point(rng, size.wrapping_sub(l.min(256)), span).widen(rng);
+                let l = l.widen(rng);
                 let buffer = rng.chance(1, 2);
                 if op == 3 {
                     DynptrOp::Slice { offset, len: l, buffer }
@@ -327,7 +364,7 @@ impl DynptrArea {
                 let start = point(rng, size, span);
                 let end =
                     if rng.chance(1, 2) { point(rng, size, span) } else { start.wrapping_add(rng.below(64) as u32) };
-                DynptrOp::Adjust { start, end }
+                DynptrOp::Adjust { start: start.widen(rng), end: end.widen(rng) }
             }
             6 => DynptrOp::IsNull,
             7 => DynptrOp::IsRdonly,
@@ -336,15 +373,19 @@ impl DynptrArea {
             10 => {
                 let l = if rng.chance(1, 3) { rng.below(u64::from(span) + 1) as u32 } else { len(rng) };
                 DynptrOp::Copy {
-                    dst_off: point(rng, size.wrapping_sub(l), span),
+                    dst_off: point(rng, size.wrapping_sub(l), span).widen(rng),
                     src: if has3 { *rng.pick(&[0u8, 1, 1, 2, 2, 3]) } else { *rng.pick(&[0u8, 1, 1, 2, 2]) },
-                    src_off: point(rng, size.wrapping_sub(l), span),
-                    len: l,
+                    src_off: point(rng, size.wrapping_sub(l), span).widen(rng),
+                    len: l.widen(rng),
                 }
             }
             _ => {
                 let l = if rng.chance(1, 3) { rng.below(u64::from(span) + 1) as u32 } else { len(rng) };
-                DynptrOp::Memset { offset: point(rng, size.wrapping_sub(l), span), len: l, val: rng.next_u32() as u8 }
+                DynptrOp::Memset {
+                    offset: point(rng, size.wrapping_sub(l), span).widen(rng),
+                    len: l.widen(rng),
+                    val: rng.next_u32() as u8,
+                }
             }
         };
         (h, op)
@@ -385,7 +426,28 @@ impl Area for DynptrArea {
             })
             .map_err(|e| OracleError::kernel("ring buffer consumer", e))?;
         let ring = builder.build().map_err(|e| OracleError::kernel("ring buffer consumer", e))?;
-        Ok(DynptrArea { ring, records, skel, excluded })
+        let mut area = DynptrArea { ring, records, skel, excluded, xdp_split: true };
+        if area.can_run(Kind::Xdp, false) {
+            let probe = DynptrCase {
+                kind: Kind::Xdp,
+                size: 200,
+                head: 100,
+                flags: 0,
+                seed: 0,
+                aux_size: 0,
+                aux_seed: 0,
+                pre_adjust: None,
+                steps: vec![Step { h: 0, op: DynptrOp::IsNull }],
+            };
+            if let Err(e) = area.run_kernel(&probe) {
+                eprintln!(
+                    "dynptr: excluded xdp cases whose linear part is shorter than the packet \
+                     (ctx.data_end below the data's length): {e}; xdp cases put the whole packet in ctx.data_end"
+                );
+                area.xdp_split = false;
+            }
+        }
+        Ok(area)
     }
 
     fn generate(&mut self, rng: &mut Rng) -> DynptrCase {
@@ -416,6 +478,7 @@ impl Area for DynptrArea {
                     _ => ETH_HLEN + rng.below(700) as u32,
                 };
                 let head = match rng.below(6) {
+                    _ if !self.xdp_split => total,
                     0 => total,
                     1 => XDP_MAX_LINEAR.min(total),
                     2 => (ETH_HLEN + rng.below(64) as u32).min(total),
@@ -434,7 +497,8 @@ impl Area for DynptrArea {
         };
         let pre_adjust = if rng.chance(1, 4) {
             let s = rng.edgy_u32(dsize, dsize);
-            Some((s, if rng.chance(3, 4) { rng.edgy_u32(dsize, dsize).max(s) } else { rng.edgy_u32(dsize, dsize) }))
+            let e = if rng.chance(3, 4) { rng.edgy_u32(dsize, dsize).max(s) } else { rng.edgy_u32(dsize, dsize) };
+            Some((s.widen(rng), e.widen(rng)))
         } else {
             None
         };
@@ -482,7 +546,7 @@ impl Area for DynptrArea {
             ..Default::default()
         };
         if let Some((s, e)) = case.pre_adjust {
-            (a.pre_adjust, a.pre_start, a.pre_end) = (1, s.into(), e.into());
+            (a.pre_adjust, a.pre_start, a.pre_end) = (1, s, e);
         }
         for (i, s) in case.steps.iter().take(NSTEPS).enumerate() {
             a.steps[i] = step_args(s);

@@ -162,7 +162,7 @@ pub fn run_user_step(ur: &mut UserRingBuf, step: &UserStep) -> (i64, u32, Vec<Se
                 calls += 1;
                 let write_ret = if (wpat >> (i & 63)) & 1 != 0 {
                     let n = (wlen as usize) & (WSRC - 1);
-                    d.write(woff, &wsrc[..n], 0).map_or_else(|e| e.to_ret(), |_| 0)
+                    d.write(u64::from(woff), &wsrc[..n], 0).map_or_else(|e| e.to_ret(), |_| 0)
                 } else {
                     0
                 };
