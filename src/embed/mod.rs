@@ -783,7 +783,7 @@ impl Env {
             Func::DynptrSize => {
                 let k = self.load_kern(mem, a[0])?;
                 let (d, _) = self.dynptr(mem, a[0], k)?;
-                Ok(u64::from(crate::dynptr::abi::bpf_dynptr_size(&d)))
+                Ok(crate::dynptr::abi::bpf_dynptr_size(&d))
             }
             Func::DynptrClone => {
                 let k = self.load_kern(mem, a[0])?;
