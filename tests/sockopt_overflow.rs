@@ -177,6 +177,8 @@ fn the_reported_overflows_wrap() {
     assert_eq!(sk.rto_max, u32::MAX.wrapping_mul(120));
     sk.saved_syn = Some(SavedSyn { mac_hdrlen: u32::MAX, network_hdrlen: 2, tcp_hdrlen: u32::MAX, data: vec![1; 8] });
     assert_eq!(sk.saved_syn.as_ref().map(SavedSyn::len), Some(0));
+    let syn = SavedSyn { mac_hdrlen: 0, network_hdrlen: 20, tcp_hdrlen: 20, data: vec![0; 40] };
+    assert_eq!((syn.len(), syn.is_empty()), (40, false));
     let ctx = CallCtx::sock_ops(4);
     let mut buf = [0xAA; 8];
     for optname in [TCP_BPF_SYN, TCP_BPF_SYN_IP, TCP_BPF_SYN_MAC] {
@@ -219,5 +221,12 @@ fn caller_of_every_program_is_total() {
     assert_eq!(Caller::of(&Prog::of(ProgType::SockOps), true, &p), Ok(Caller::SockOps { op: 0 }));
     let bind = Prog::new(ProgType::CgroupSockAddr, Attach::SockAddr(SockAddrHook::Bind4));
     assert_eq!(Caller::of(&bind, false, &p), Ok(Caller::SockAddr));
+    // bpf_sk_* for the locked callers, bpf_unlocked_sk_* for the two unlocked LSM-cgroup hooks.
+    let setsockopt = Prog::new(ProgType::CgroupSockopt, Attach::CgroupSetsockopt);
+    assert_eq!(Caller::of(&setsockopt, true, &p), Ok(Caller::Locked));
+    let graft = Prog::new(ProgType::Lsm, Attach::LsmCgroup(LsmHook::SockGraft));
+    assert_eq!(Caller::of(&graft, true, &p), Ok(Caller::Locked));
+    let post_create = Prog::new(ProgType::Lsm, Attach::LsmCgroup(LsmHook::SocketPostCreate));
+    assert_eq!(Caller::of(&post_create, true, &p), Ok(Caller::Unlocked));
     let _ = KernelVersion::new(6, 18, 0);
 }
