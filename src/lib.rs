@@ -34,14 +34,16 @@
 //!
 //! ```
 //! use bpf_model::dynptr::Dynptr;
-//! use bpf_model::Errno;
+//! use bpf_model::{Errno, KernelProfile};
 //! use std::cell::Cell;
 //!
+//! let rules = KernelProfile::debian(6, 12).unwrap().rules().unwrap(); // answer as Debian's 6.12 does
 //! let mut value = [0u8; 16]; // a map value
 //! let mem = Cell::from_mut(&mut value[..]).as_slice_of_cells();
-//! let ptr = Dynptr::from_mem(mem, 16, 0)?; // bpf_dynptr_from_mem()
+//! let ptr = Dynptr::from_mem(rules, mem, 16, 0)?; // bpf_dynptr_from_mem()
 //! ptr.write(12, b"abcd", 0)?; // fits exactly
 //! assert_eq!(ptr.write(13, b"abcd", 0), Err(Errno::E2BIG)); // one byte past the end
+//! assert_eq!(ptr.write(1 << 32, b"abcd", 0), Ok(())); // up to 6.18 the offset is a u32: this writes at 0
 //! # Ok::<(), Errno>(())
 //! ```
 //!

@@ -188,7 +188,7 @@ pub fn parse_series(name: &str) -> Option<(u16, u16)> {
     Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
-/// Every vector file under `root`: `<area>.jsonl` and `<series>/<area>.jsonl`, sorted by path. A
+/// Every vector file under `root`: `<area>.jsonl` and `<series>/<area>[-<variant>].jsonl`, sorted by path. A
 /// `.jsonl` file whose name is not an area or that sits in a directory not named as a series, or a
 /// directory inside a series directory, is an error naming it (so nothing recorded is silently left out
 /// of the replay). Other files and directories (a README, schemas) are not vectors and are passed over.
@@ -200,11 +200,14 @@ pub fn vector_files(root: &Path) -> Result<Vec<VectorFile>, ReplayError> {
         if p.extension().and_then(|e| e.to_str()) != Some("jsonl") {
             return Ok(None);
         }
+        // `<area>.jsonl`, or `<area>-<variant>.jsonl` for a second run of the area on the same kernel
+        // under another configuration (`cpumask-64cpus.jsonl`: 64 possible CPUs).
         let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        if !AREAS.contains(&stem) {
-            return Err(bad(p, format!("{stem:?} is not an area ({})", AREAS.join(", "))));
+        let area = AREAS.iter().filter(|a| stem == **a || stem.starts_with(&format!("{a}-"))).max_by_key(|a| a.len());
+        match area {
+            Some(a) => Ok(Some(a.to_string())),
+            None => Err(bad(p, format!("{stem:?} is not an area ({}), nor <area>-<variant>", AREAS.join(", ")))),
         }
-        Ok(Some(stem.to_string()))
     };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(root).map_err(|e| io(root, e))? {
