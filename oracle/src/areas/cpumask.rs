@@ -303,14 +303,18 @@ impl Area for CpumaskArea {
             .map_err(|e| OracleError::Kernel(format!("reading /sys/kernel/btf/vmlinux: {e}")))?;
         let model = CpumaskAlloc::open(profile);
         if !btf_has(&btf, "bpf_cpumask_create") {
-            let agrees = match &model {
-                Err(e) => format!("the model agrees: {e}"),
-                Ok(_) => format!("the model DISAGREES: it gives {} the cpumask kfuncs", profile.version),
-            };
-            return Err(OracleError::Kernel(format!(
-                "kernel {} lacks the cpumask area: no bpf_cpumask_create in its BTF ({agrees})",
-                profile.release
-            )));
+            // Absent, not failed, when the model agrees that this kernel has no cpumask kfuncs.
+            return Err(match &model {
+                Err(e) => OracleError::absent(format!(
+                    "kernel {} lacks the cpumask area: no bpf_cpumask_create in its BTF (the model agrees: {e})",
+                    profile.release
+                )),
+                Ok(_) => OracleError::Kernel(format!(
+                    "kernel {} lacks the cpumask area: no bpf_cpumask_create in its BTF (the model DISAGREES: it \
+                     gives {} the cpumask kfuncs)",
+                    profile.release, profile.version
+                )),
+            });
         }
         let geo = CpumaskGeometry::from_profile(profile)
             .map_err(|e| OracleError::Kernel(format!("profile has no cpumask geometry: {e}")))?;
