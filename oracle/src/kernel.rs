@@ -5,6 +5,26 @@ use libbpf_rs::{OpenObject, ProgramInput};
 use std::fmt;
 use std::mem::MaybeUninit;
 
+/// What libbpf printed while a load was captured: see [`capture_libbpf_log`].
+static LIBBPF_LOG: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+/// One capture at a time: libbpf's print callback is process-wide, and tests load in parallel threads.
+static CAPTURE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn collect_libbpf_log(_level: libbpf_rs::PrintLevel, msg: String) {
+    LIBBPF_LOG.lock().unwrap_or_else(|e| e.into_inner()).push_str(&msg);
+}
+
+/// Runs `f` (a load) with libbpf's messages up to `level` captured, and returns its result and the text
+/// (the verifier's log of a program that failed). Captures are serialized, so two threads' logs never mix.
+pub fn capture_libbpf_log<T>(level: libbpf_rs::PrintLevel, f: impl FnOnce() -> T) -> (T, String) {
+    let _one = CAPTURE.lock().unwrap_or_else(|e| e.into_inner());
+    LIBBPF_LOG.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    let prev = libbpf_rs::set_print(Some((level, collect_libbpf_log)));
+    let r = f();
+    libbpf_rs::set_print(prev);
+    (r, std::mem::take(&mut *LIBBPF_LOG.lock().unwrap_or_else(|e| e.into_inner())))
+}
+
 /// Why the oracle could not do what was asked.
 #[derive(Debug)]
 pub enum OracleError {

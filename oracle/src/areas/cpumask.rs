@@ -47,14 +47,6 @@ fn load_errno(e: &libbpf_rs::Error) -> i32 {
 }
 
 /// What libbpf printed during [`load_only`] (the verifier's log of a refused program).
-static LIBBPF_LOG: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
-
-fn collect_log(_level: libbpf_rs::PrintLevel, msg: String) {
-    if let Ok(mut log) = LIBBPF_LOG.lock() {
-        log.push_str(&msg);
-    }
-}
-
 /// The line of the verifier's log that says why (the last that is not libbpf's own or a dump).
 fn refusal_line(log: &str) -> String {
     log.lines()
@@ -79,14 +71,9 @@ fn load_only(
     let mut open = skel::CpumaskSkelBuilder::default().open(storage).map_err(|e| (load_errno(&e), e.to_string()))?;
     open.progs.cpumask_run.set_autoload(false);
     pick(&mut open);
-    if let Ok(mut log) = LIBBPF_LOG.lock() {
-        log.clear();
-    }
-    let old = libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, collect_log)));
-    let loaded = open.load();
-    libbpf_rs::set_print(old);
+    let (loaded, log) = kernel::capture_libbpf_log(libbpf_rs::PrintLevel::Debug, || open.load());
     loaded.map_err(|e| {
-        let why = LIBBPF_LOG.lock().map(|l| refusal_line(&l)).unwrap_or_default();
+        let why = refusal_line(&log);
         (load_errno(&e), if why.is_empty() { e.to_string() } else { why })
     })
 }

@@ -25,7 +25,6 @@ use libbpf_rs::{OpenObject, PrintLevel, RingBuffer, RingBufferBuilder};
 use std::cell::RefCell;
 use std::mem::MaybeUninit;
 use std::rc::Rc;
-use std::sync::Mutex;
 
 /// The loaded dynptr programs and the consumer of their ring buffer.
 pub struct DynptrArea {
@@ -102,12 +101,6 @@ const PROGRAMS: [(&str, Kind, bool); 11] = [
 ];
 
 /// libbpf's messages while the object loads (libbpf's print callback is a plain `fn`, so a static).
-static LOAD_LOG: Mutex<String> = Mutex::new(String::new());
-
-fn capture(_level: PrintLevel, msg: String) {
-    LOAD_LOG.lock().unwrap_or_else(|e| e.into_inner()).push_str(&msg);
-}
-
 /// The program libbpf says failed to load, and the last meaningful line of its verifier log.
 fn failed_program(log: &str) -> Option<Exclusion> {
     const FAILED: &str = "': BPF program load failed: ";
@@ -147,11 +140,7 @@ fn load_without(excluded: &[Exclusion]) -> Result<skel::DynptrSkel<'static>, (Or
         let name = prog.name().to_string_lossy().into_owned();
         prog.set_autoload(!excluded.iter().any(|x| x.program == name));
     }
-    LOAD_LOG.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    let prev = libbpf_rs::set_print(Some((PrintLevel::Warn, capture)));
-    let r = open.load();
-    libbpf_rs::set_print(prev);
-    let log = std::mem::take(&mut *LOAD_LOG.lock().unwrap_or_else(|e| e.into_inner()));
+    let (r, log) = kernel::capture_libbpf_log(PrintLevel::Warn, || open.load());
     r.map_err(|e| (OracleError::kernel("loading dynptr.bpf.c", e), log))
 }
 
