@@ -100,8 +100,17 @@ impl CgroupGuard {
 impl Drop for CgroupGuard {
     fn drop(&mut self) {
         self.links.clear();
-        let _ = move_self(&self.home);
-        let _ = fs::remove_dir(&self.path);
+        // rmdir is EBUSY while a task is still inside; a thread of this process being created as the
+        // process moves out can land there. Move out again and retry, for half a second at most.
+        for _ in 0..50 {
+            let _ = move_self(&self.home);
+            match fs::remove_dir(&self.path) {
+                Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                _ => break,
+            }
+        }
     }
 }
 
