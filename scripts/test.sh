@@ -11,7 +11,7 @@ echo "== rustdoc"; RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps -q
 echo "== tests (model, vectors, kernel differential)"; cargo test --workspace --release
 echo "== the C face"; bash scripts/capi-test.sh
 echo "== full-range tests in a debug build (arithmetic overflow panics)"
-cargo test -p bpf-model --test cpumask_full_range --test sockopt_overflow
+cargo test -p bpf-model --test cpumask_full_range --test sockopt_overflow --test dynptr_props
 echo "== loom"
 RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=1 CARGO_TARGET_DIR=target/loom cargo test -p bpf-model --release --test loom_ringbuf
 echo "== loom catches the deliberately broken ring buffer (cfg ringbuf_broken: its loom tests are should_panic)"
