@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared declarations for the oracle's BPF programs: uapi types, libbpf's helper macros, and the kfuncs
- * of v6.18 that the model covers, declared as the kernel's BTF names them. */
+/* Shared declarations for the oracle's BPF programs: uapi types, libbpf's helper macros, and the dynptr
+ * kfuncs the model covers, declared as the kernel's BTF names them. */
 #ifndef ORACLE_COMMON_H
 #define ORACLE_COMMON_H
 
@@ -11,15 +11,17 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Dynptr kfuncs (kernel/bpf/helpers.c). */
-extern void *bpf_dynptr_slice(const struct bpf_dynptr *p, __u32 offset, void *buffer__opt, __u32 buffer__szk) __ksym __weak;
-extern void *bpf_dynptr_slice_rdwr(const struct bpf_dynptr *p, __u32 offset, void *buffer__opt, __u32 buffer__szk) __ksym __weak;
-extern int bpf_dynptr_adjust(const struct bpf_dynptr *p, __u32 start, __u32 end) __ksym __weak;
+/* The dynptr kfuncs, with the 64-bit offsets and sizes of 6.19 (kernel/bpf/helpers.c). A kernel whose
+ * kfuncs take u32 sees the low 32 bits, as a program passing a 64-bit register does. Weak: an object that
+ * names one still loads on a kernel without it (check the address before calling). */
+extern void *bpf_dynptr_slice(const struct bpf_dynptr *p, __u64 offset, void *buffer__opt, __u64 buffer__szk) __ksym __weak;
+extern void *bpf_dynptr_slice_rdwr(const struct bpf_dynptr *p, __u64 offset, void *buffer__opt, __u64 buffer__szk) __ksym __weak;
+extern int bpf_dynptr_adjust(struct bpf_dynptr *p, __u64 start, __u64 end) __ksym __weak;
 extern bool bpf_dynptr_is_null(const struct bpf_dynptr *p) __ksym __weak;
 extern bool bpf_dynptr_is_rdonly(const struct bpf_dynptr *p) __ksym __weak;
-extern __u32 bpf_dynptr_size(const struct bpf_dynptr *p) __ksym __weak;
+extern __u64 bpf_dynptr_size(const struct bpf_dynptr *p) __ksym __weak;
 extern int bpf_dynptr_clone(const struct bpf_dynptr *p, struct bpf_dynptr *clone__uninit) __ksym __weak;
-extern int bpf_dynptr_copy(struct bpf_dynptr *dst_ptr, __u32 dst_off, struct bpf_dynptr *src_ptr, __u32 src_off, __u32 size) __ksym __weak;
-extern int bpf_dynptr_memset(struct bpf_dynptr *p, __u32 offset, __u32 size, __u8 val) __ksym __weak;
+extern int bpf_dynptr_copy(struct bpf_dynptr *dst_ptr, __u64 dst_off, struct bpf_dynptr *src_ptr, __u64 src_off, __u64 size) __ksym __weak;
+extern int bpf_dynptr_memset(struct bpf_dynptr *p, __u64 offset, __u64 size, __u8 val) __ksym __weak;
 
 #endif

@@ -9,12 +9,7 @@
  * refuses them. Offsets and sizes are passed as 64-bit values, so a kernel whose helpers and kfuncs take
  * u32 sees them truncated, as a program compiled against its headers would not, but a program passing a
  * 64-bit register does. */
-#include <stdbool.h>
-#include <linux/types.h>
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-char LICENSE[] SEC("license") = "GPL";
+#include "common.h"
 
 #define MEM_CAP 1024
 #define AUX_CAP 512
@@ -26,16 +21,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Whether the kernel has the weak kfunc `sym` (libbpf resolves the address to 0 when it does not). */
 #define HAS(sym) (!!(sym))
 
-/* The dynptr kfuncs, with the 64-bit offsets and sizes of 6.19 (kernel/bpf/helpers.c, net/core/filter.c). */
-extern void *bpf_dynptr_slice(const struct bpf_dynptr *p, __u64 offset, void *buffer__opt, __u64 buffer__szk) __ksym __weak;
-extern void *bpf_dynptr_slice_rdwr(const struct bpf_dynptr *p, __u64 offset, void *buffer__opt, __u64 buffer__szk) __ksym __weak;
-extern int bpf_dynptr_adjust(struct bpf_dynptr *p, __u64 start, __u64 end) __ksym __weak;
-extern bool bpf_dynptr_is_null(const struct bpf_dynptr *p) __ksym __weak;
-extern bool bpf_dynptr_is_rdonly(const struct bpf_dynptr *p) __ksym __weak;
-extern __u64 bpf_dynptr_size(const struct bpf_dynptr *p) __ksym __weak;
-extern int bpf_dynptr_clone(const struct bpf_dynptr *p, struct bpf_dynptr *clone__uninit) __ksym __weak;
-extern int bpf_dynptr_copy(struct bpf_dynptr *dst_ptr, __u64 dst_off, struct bpf_dynptr *src_ptr, __u64 src_off, __u64 size) __ksym __weak;
-extern int bpf_dynptr_memset(struct bpf_dynptr *p, __u64 offset, __u64 size, __u8 val) __ksym __weak;
+/* The constructor kfuncs of the packet dynptrs (net/core/filter.c); the others are in common.h. */
 extern int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags, struct bpf_dynptr *ptr__uninit) __ksym __weak;
 extern int bpf_dynptr_from_skb_meta(struct __sk_buff *skb, __u64 flags, struct bpf_dynptr *ptr__uninit) __ksym __weak;
 extern int bpf_dynptr_from_xdp(struct xdp_md *xdp, __u64 flags, struct bpf_dynptr *ptr__uninit) __ksym __weak;
