@@ -81,12 +81,7 @@ pub(super) fn local_dynptr(
     rdonly: bool,
 ) -> Option<Dynptr<'_>> {
     let total = offset.checked_add(size)?;
-    let mut d = Dynptr::from_mem(rules, cells, total, 0).ok()?;
-    d.adjust(u64::from(offset), u64::from(total)).ok()?;
-    if rdonly {
-        d.set_rdonly();
-    }
-    Some(d)
+    narrowed(Dynptr::from_mem(rules, cells, total, 0).ok()?, offset, total, rdonly)
 }
 
 /// A RINGBUF dynptr over a reserved sample's `cells` (the whole payload), narrowed as the kernel's struct
@@ -99,8 +94,12 @@ pub(super) fn ringbuf_dynptr(
     rdonly: bool,
 ) -> Option<Dynptr<'_>> {
     let total = offset.checked_add(size)?;
-    let mut d = Dynptr::ringbuf_sample(rules, cells, u32::try_from(cells.len()).ok()?);
-    d.adjust(u64::from(offset), u64::from(total)).ok()?;
+    narrowed(Dynptr::ringbuf_sample(rules, cells, u32::try_from(cells.len()).ok()?), offset, total, rdonly)
+}
+
+/// `d` adjusted to `[offset, end)` and made read-only if `rdonly`: the struct's offset, size and bit.
+fn narrowed(mut d: Dynptr<'_>, offset: u32, end: u32, rdonly: bool) -> Option<Dynptr<'_>> {
+    d.adjust(u64::from(offset), u64::from(end)).ok()?;
     if rdonly {
         d.set_rdonly();
     }
